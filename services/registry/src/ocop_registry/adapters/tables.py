@@ -1,0 +1,59 @@
+"""The registry's tables (its own database)."""
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    func,
+)
+from sqlalchemy.dialects.postgresql import UUID
+
+from ocop_shared.messaging.tables import messaging_tables
+from ocop_shared.runtime import MessagingTables
+
+metadata = MetaData()
+
+producers = Table(
+    "producers",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("name", String(300), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("tax_code", String(20), nullable=False, unique=True),
+    Column("province_code", String(4), nullable=False, index=True),
+    Column("commune_code", String(8)),
+    Column("email", String(254)),
+    Column("phone", String(20)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+products = Table(
+    "products",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("code", String(40), nullable=False, unique=True),
+    Column("producer_id", UUID(as_uuid=True), ForeignKey("producers.id"), nullable=False,
+           index=True),
+    Column("name", String(300), nullable=False),
+    Column("product_set", String(100), nullable=False),
+    Column("status", String(30), nullable=False, index=True),
+    Column("self_score", Numeric(5, 2)),
+    Column("score", Numeric(5, 2)),
+    Column("stars", Integer),
+    Column("level", String(20)),
+    Column("decision_number", String(100)),
+    Column("decision_date", Date),
+    Column("referred_to_ministry", Boolean, nullable=False, server_default="false"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now(),
+           onupdate=func.now()),
+)
+
+messaging = MessagingTables(*messaging_tables(metadata))

@@ -1,0 +1,1 @@
+"""Messaging infrastructure: stream topology, transactional outbox, idempotent consumers."""

@@ -1,0 +1,29 @@
+"""Offset pagination shared by every list endpoint."""
+
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+from fastapi import Query
+from pydantic import BaseModel
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+class PageParams(BaseModel):
+    limit: int
+    offset: int
+
+
+def page_params(
+    limit: int = Query(50, ge=1, le=200, description="Items per page (1-200)"),
+    offset: int = Query(0, ge=0, description="Items to skip"),
+) -> PageParams:
+    return PageParams(limit=limit, offset=offset)

@@ -1,0 +1,1 @@
+"""Test support: the pytest plugin (`ocop`) and the servers a test session runs against."""
