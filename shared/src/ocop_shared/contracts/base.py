@@ -69,7 +69,9 @@ class Event(BaseModel):
 
     def entity_id(self) -> str | None:
         """The CloudEvents `subject`: the id of the entity this event is about."""
-        for field in ("product_id", "ceremony_id", "producer_id", "evaluation_id", "id"):
+        for field in (
+            "product_id", "ceremony_id", "producer_id", "evaluation_id", "delivery_id", "id"
+        ):
             value = getattr(self, field, None)
             if value is not None:
                 return str(value)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from sqlalchemy import String, func, select
 
 from ocop_shared.auth import Principal, Role, check_province, require
@@ -13,6 +13,7 @@ from ocop_shared.pagination import Page, PageParams, page_params
 from ocop_shared.runtime import runtime_of, unit_of_work
 
 from ..adapters.tables import producers, products
+from ..domain.products import ProductStatus
 from ..service_layer import commands
 from .schemas import ProducerIn, ProducerOut, ProductIn, ProductOut, PublicProduct, SubmitIn
 
@@ -67,7 +68,7 @@ async def register_product(
 @router.get("/products", response_model=Page[ProductOut], tags=["products"])
 async def list_products(
     request: Request,
-    status_filter: str | None = None,
+    status_filter: ProductStatus | None = Query(None, alias="status"),
     province_code: str | None = None,
     page: PageParams = Depends(page_params),
     principal: Principal = Depends(readers),
@@ -76,11 +77,13 @@ async def list_products(
     if principal.role is Role.producer:
         query = query.where(products.c.producer_id.cast(String) == (principal.producer_id or ""))
     if principal.role in (Role.provincial_official, Role.council_member):
-        province_code = principal.province_code
+        if province_code not in (None, principal.province_code):
+            check_province(principal, province_code)
+        province_code = principal.province_code or "-"  # no province in the token: nothing
     if province_code:
         query = query.where(producers.c.province_code == province_code)
     if status_filter:
-        query = query.where(products.c.status == status_filter)
+        query = query.where(products.c.status == status_filter.value)
     async with unit_of_work(request) as session:
         total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar()
         rows = (

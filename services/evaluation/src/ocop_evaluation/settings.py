@@ -1,0 +1,14 @@
+from pydantic_settings import SettingsConfigDict
+
+from ocop_shared.settings import ServiceSettings
+
+
+class EvaluationSettings(ServiceSettings):
+    """Environment: OCOP_EVALUATION_DATABASE_URL, OCOP_EVALUATION_HTTP_PORT, ... plus the shared
+    OCOP_NATS_URL, OCOP_JWT_SECRET, OCOP_LOG_LEVEL."""
+
+    model_config = SettingsConfigDict(env_prefix="OCOP_EVALUATION_", extra="ignore",
+                                      populate_by_name=True)
+
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/ocop_evaluation"
+    http_port: int = 8002

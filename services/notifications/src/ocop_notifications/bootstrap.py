@@ -1,0 +1,27 @@
+"""The one place that assembles the notifications service."""
+
+from pathlib import Path
+
+from ocop_shared.runtime import ServiceDefinition
+
+from . import __version__
+from .adapters.tables import messaging, metadata
+from .entrypoints.http import router
+from .service_layer.events import handlers
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+def build_definition() -> ServiceDefinition:
+    definition = ServiceDefinition(
+        name="notifications",
+        version=__version__,
+        metadata=metadata,
+        tables=messaging,
+        migrations_dir=MIGRATIONS,
+        routers=[router],
+        description="Tells producers what happened to their products: the in-app inbox.",
+    )
+    # The handlers write NotificationDelivered through the service's own outbox.
+    definition.handlers = handlers(definition.outbox())
+    return definition

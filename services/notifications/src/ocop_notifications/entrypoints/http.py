@@ -1,0 +1,95 @@
+"""The notifications HTTP API: officials look at deliveries, producers read their inbox."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy import Select, func, select
+
+from ocop_shared.auth import Principal, Role, require
+from ocop_shared.errors import Forbidden
+from ocop_shared.pagination import Page, PageParams, page_params
+from ocop_shared.runtime import unit_of_work
+
+from ..adapters.tables import deliveries
+from ..domain.deliveries import producer_recipient_id
+from ..service_layer import commands
+from .schemas import DeliveryOut
+
+router = APIRouter()
+
+overseers = require(Role.operator, Role.provincial_official, Role.integration,
+                    action="list deliveries")
+producers = require(Role.producer, action="read an inbox")
+
+
+def _own_recipient_id(principal: Principal) -> str:
+    """The producer's inbox key; a producer token without a producer id reaches no inbox."""
+    if not principal.producer_id:
+        raise Forbidden("forbidden",
+                        f"{principal.subject} carries no producer id, so it has no inbox")
+    return producer_recipient_id(principal.producer_id)
+
+
+async def _page(request: Request, query: Select, page: PageParams) -> dict:
+    """One page of `query`, newest first."""
+    async with unit_of_work(request) as session:
+        total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar()
+        rows = (
+            await session.execute(
+                query.order_by(deliveries.c.created_at.desc(), deliveries.c.id)
+                .limit(page.limit).offset(page.offset)
+            )
+        ).all()
+    return {"items": [r._asdict() for r in rows], "total": total, "limit": page.limit,
+            "offset": page.offset}
+
+
+@router.get("/deliveries", response_model=Page[DeliveryOut], tags=["deliveries"])
+async def list_deliveries(
+    request: Request,
+    source_event_type: str | None = Query(
+        None, description="CloudEvents type, e.g. ocop.evaluation.EvaluationCompleted.v1"),
+    recipient_id: str | None = Query(None, description='e.g. "producer:<producer id>"'),
+    province_code: str | None = None,
+    page: PageParams = Depends(page_params),
+    principal: Principal = Depends(overseers),
+) -> dict:
+    """Every delivery, newest first; a provincial official sees their province's only."""
+    query = select(deliveries)
+    if principal.role is Role.provincial_official:
+        province_code = principal.province_code or ""
+    if province_code:
+        query = query.where(deliveries.c.province_code == province_code)
+    if source_event_type:
+        query = query.where(deliveries.c.source_event_type == source_event_type)
+    if recipient_id:
+        query = query.where(deliveries.c.recipient_id == recipient_id)
+    return await _page(request, query, page)
+
+
+@router.get("/inbox", response_model=Page[DeliveryOut], tags=["inbox"])
+async def read_inbox(
+    request: Request,
+    unread: bool | None = Query(None, description="true: unread only; false: read only"),
+    page: PageParams = Depends(page_params),
+    principal: Principal = Depends(producers),
+) -> dict:
+    """The calling producer's notifications, newest first."""
+    query = select(deliveries).where(deliveries.c.recipient_id == _own_recipient_id(principal))
+    if unread is True:
+        query = query.where(deliveries.c.read_at.is_(None))
+    elif unread is False:
+        query = query.where(deliveries.c.read_at.is_not(None))
+    return await _page(request, query, page)
+
+
+@router.post("/inbox/{delivery_id}/read", response_model=DeliveryOut, tags=["inbox"])
+async def mark_read(
+    delivery_id: uuid.UUID, request: Request, principal: Principal = Depends(producers)
+) -> dict:
+    """Mark one of the caller's notifications read (again: no change); 404 if not theirs."""
+    recipient_id = _own_recipient_id(principal)
+    async with unit_of_work(request) as session:
+        return await commands.mark_read(session, delivery_id, recipient_id)

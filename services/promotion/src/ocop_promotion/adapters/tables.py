@@ -1,0 +1,49 @@
+"""The promotion service's tables (its own database)."""
+
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    func,
+)
+from sqlalchemy.dialects.postgresql import UUID
+
+from ocop_shared.messaging.tables import messaging_tables
+from ocop_shared.runtime import MessagingTables
+
+metadata = MetaData()
+
+ceremonies = Table(
+    "ceremonies",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("authority", String(300), nullable=False),
+    Column("province_code", String(4), nullable=False, index=True),
+    Column("ceremony_date", Date, nullable=False),
+    Column("venue", String(300), nullable=False),
+    Column("status", String(20), nullable=False, server_default="planned"),
+    Column("capacity", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+Index("ix_ceremonies_planning", ceremonies.c.authority, ceremonies.c.province_code,
+      ceremonies.c.status, ceremonies.c.ceremony_date)
+
+ceremony_products = Table(
+    "ceremony_products",
+    metadata,
+    Column("ceremony_id", UUID(as_uuid=True), ForeignKey("ceremonies.id"), primary_key=True),
+    Column("product_id", UUID(as_uuid=True), primary_key=True, index=True),
+    Column("producer_id", UUID(as_uuid=True), nullable=False),
+    Column("product_name", String(300), nullable=False),
+    Column("stars", Integer, nullable=False),
+    Column("decision_number", String(100), nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+messaging = MessagingTables(*messaging_tables(metadata))
