@@ -8,11 +8,16 @@ committed file differs.
 
 from __future__ import annotations
 
+import yaml
 from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.specification import AsyncAPI
 
 from ..contracts import Envelope, Event
 from .topology import TOPOLOGY, Topology, stream_name
+
+CONTRACTS_PACKAGE = "ocop_shared.contracts"
+"""Only contracts declared in this package are published; tests and benchmarks declare
+throw-away events of their own."""
 
 HEADERS_DOC = (
     "CloudEvents binary mode: the envelope travels in NATS headers "
@@ -38,7 +43,11 @@ def _consumer(cls: type[Event]):  # noqa: ANN202 - the signature is what FastStr
 def build_document(service: str, version: str, topology: Topology = TOPOLOGY) -> AsyncAPI:
     broker = NatsBroker(apply_types=True)
     own = sorted(
-        (c for c in Event.catalogue.values() if c.contract_service == service),
+        (
+            c
+            for c in Event.catalogue.values()
+            if c.contract_service == service and c.__module__.startswith(CONTRACTS_PACKAGE)
+        ),
         key=lambda c: c.subject(),
     )
     for cls in own:
@@ -72,4 +81,12 @@ def build_document(service: str, version: str, topology: Topology = TOPOLOGY) ->
 
 
 def render(service: str, version: str) -> str:
-    return build_document(service, version).to_specification().to_yaml()
+    """The document as YAML, with channels, operations and components in a stable order
+    (FastStream keeps registration order, which is not stable across processes)."""
+    document = build_document(service, version).to_specification().to_jsonable()
+    for section in ("channels", "operations"):
+        document[section] = dict(sorted(document.get(section, {}).items()))
+    components = document.get("components", {})
+    for section in list(components):
+        components[section] = dict(sorted(components[section].items()))
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)

@@ -42,7 +42,10 @@ log = structlog.get_logger("ocop.consumer")
 
 Handler = Callable[[AsyncSession, Any, Envelope], Awaitable[None]]
 """A handler gets the open session (its writes commit with the inbox row), the typed event
-payload and the envelope. It raises to refuse the event (the message is retried)."""
+payload and the envelope. It raises to refuse the event (the message is retried).
+Its only effects are writes through the session: a handler may run more than once for one
+delivery (in its batch, then alone) and only a committed run counts. Work outside the
+database (mail, webhooks) is recorded here and carried out by a worker reading those rows."""
 
 
 class PoisonMessage(Exception):
@@ -135,13 +138,14 @@ class EventConsumer:
             await self._dead_letter(msg, error, envelope=None)
         if not good:
             return
+        if len(good) == 1:
+            await self._handle_one(good[0])
+            return
         try:
             async with self.sessions() as session, session.begin():
                 await self._apply(session, good)
         except Exception as exc:  # noqa: BLE001 - fall back to one transaction per message
-            if len(good) > 1:
-                log.info("consumer.batch_failed", consumer=self.name, size=len(good),
-                         error=repr(exc))
+            log.info("consumer.batch_failed", consumer=self.name, size=len(good), error=repr(exc))
             for item in good:
                 await self._handle_one(item)
             return
