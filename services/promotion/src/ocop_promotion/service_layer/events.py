@@ -85,7 +85,7 @@ async def _planned_ceremonies(
                     .where(ceremony_products.c.ceremony_id.in_(list(by_id)))
                     .group_by(ceremony_products.c.ceremony_id)
                 )
-            ).tuples().all()
+            ).all()
         )
     planned = [
         PlannedCeremony(id=c["id"], authority=c["authority"], ceremony_date=c["ceremony_date"],

@@ -1,0 +1,121 @@
+"""The dev stack launcher: four real service processes on the session's NATS and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import uuid
+from pathlib import Path
+
+import httpx
+from typer.testing import CliRunner
+
+from ocop_shared.devstack import SERVICES, Stack, StackError, load_or_create_secret
+from ocop_shared.devstack.cli import app
+from ocop_shared.devstack.demo import PRODUCERS, PRODUCTS
+from ocop_shared.embedded.ports import free_port
+
+SECRET = "devstack-test-secret-0123456789-abcdefghijklmnop"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _drop(postgres_server, names: list[str]) -> None:  # noqa: ANN001
+    async def drop() -> None:
+        for name in names:
+            await postgres_server.drop_database(name)
+
+    # A private loop in a thread: leaves the session's event loop alone.
+    thread = threading.Thread(target=lambda: asyncio.run(drop()))
+    thread.start()
+    thread.join()
+
+
+def test_stack_starts_four_ready_services_and_stops_every_child(
+    nats_server, postgres_server, tmp_path: Path  # noqa: ANN001
+) -> None:
+    prefix = f"devstack_{uuid.uuid4().hex[:8]}_"
+    stack = Stack(
+        data_dir=tmp_path,
+        nats_url=nats_server.url,
+        database_server_url=postgres_server.url("postgres"),
+        jwt_secret=SECRET,
+        database_prefix=prefix,
+        env={"OCOP_LOG_FORMAT": "json"},
+    )
+    try:
+        with stack:
+            pids = stack.pids
+            assert set(pids) == set(SERVICES)  # servers given by URL are not started
+            assert stack.nats_url == nats_server.url
+            assert stack.embedded_nats is None and stack.embedded_postgres is None
+            assert all(_alive(pid) for pid in pids.values())
+            tokens = stack.tokens()
+            with httpx.Client(timeout=5.0, trust_env=False) as http:
+                for name, url in stack.service_urls.items():
+                    health = http.get(f"{url}/health")
+                    assert health.status_code == 200, (name, health.text)
+                    ready = http.get(f"{url}/ready")
+                    assert ready.status_code == 200, (name, ready.text)
+                    assert ready.json()["status"] == "ready"
+                    assert ready.json()["service"] == name
+                # the services accept the stack's development tokens
+                listed = http.get(f"{stack.service_urls['evaluation']}/evaluations",
+                                  headers={"Authorization": f"Bearer {tokens['operator']}"})
+                assert listed.status_code == 200, listed.text
+            assert all(path.exists() for path in stack.log_paths.values())
+        assert stack.pids == {}
+        left = {name: pid for name, pid in pids.items() if _alive(pid)}
+        assert not left, f"still running after stop(): {left}"
+        stack.stop()  # idempotent
+    finally:
+        stack.stop()
+        _drop(postgres_server, list(stack.database_names.values()))
+
+
+def test_unreachable_database_server_fails_fast_with_a_clear_error(
+    nats_server, tmp_path: Path  # noqa: ANN001
+) -> None:
+    dead = f"postgresql://postgres@127.0.0.1:{free_port()}/postgres"
+    stack = Stack(data_dir=tmp_path, nats_url=nats_server.url, database_server_url=dead,
+                  jwt_secret=SECRET)
+    try:
+        stack.start()
+    except StackError as exc:
+        assert "cannot create the service databases" in str(exc)
+        assert dead in str(exc)
+    else:
+        raise AssertionError("start() should have failed")
+    finally:
+        stack.stop()
+    assert stack.pids == {}
+
+
+def test_generated_secret_is_kept_in_the_data_folder(tmp_path: Path) -> None:
+    first = load_or_create_secret(tmp_path)
+    assert len(first) >= 32
+    assert load_or_create_secret(tmp_path) == first
+    assert (tmp_path / "jwt-secret").stat().st_mode & 0o777 == 0o600
+
+
+def test_demo_data_uses_real_wards_of_ha_noi() -> None:
+    from vietnam_provinces import Ward
+
+    for producer in PRODUCERS:
+        ward = Ward.from_code(int(producer.commune_code))
+        assert int(ward.province_code) == 1, producer
+        assert ward.name == producer.commune_name
+    assert sorted(p.final_score for p in PRODUCTS) == [61, 78, 92]
+
+
+def test_up_help_shows_an_example() -> None:
+    result = CliRunner().invoke(app, ["up", "--help"], env={"COLUMNS": "120"})
+    assert result.exit_code == 0, result.output
+    assert "Examples" in result.output and "ocop-dev up" in result.output

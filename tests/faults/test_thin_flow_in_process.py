@@ -1,0 +1,56 @@
+"""The thin flow through the four real services (their ServiceRuntime, in this process) on
+real NATS and PostgreSQL, once undisturbed and once with the broker restarted mid-flow."""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import AsyncExitStack
+
+import pytest
+
+import ocop_evaluation.bootstrap as evaluation
+import ocop_notifications.bootstrap as notifications
+import ocop_promotion.bootstrap as promotion
+import ocop_registry.bootstrap as registry
+from ocop_shared.testing.services import running, settings_for_test
+from tests.support.thin_flow import check_end_state, register_and_submit, score_all
+
+SERVICES = {
+    "registry": registry, "evaluation": evaluation,
+    "promotion": promotion, "notifications": notifications,
+}
+
+
+@pytest.fixture
+async def four_services(databases, jetstream):
+    async with AsyncExitStack() as stack:
+        clients = {}
+        for name, module in SERVICES.items():
+            url = await databases.fresh(name, module.MIGRATIONS)
+            svc = await stack.enter_async_context(
+                running(module.build_definition(), settings_for_test(url, jetstream))
+            )
+            clients[name] = svc.http
+        yield clients
+
+
+async def test_thin_flow_across_four_services(four_services) -> None:
+    flow = await register_and_submit(four_services["registry"])
+    await score_all(four_services["evaluation"], flow)
+    await check_end_state(four_services, flow)
+
+
+async def test_thin_flow_survives_a_broker_restart(four_services, nats_server) -> None:
+    if not nats_server.supports_restart:
+        pytest.skip("NATS comes from OCOP_TEST_NATS_URL: this test must restart it")
+    flow = await register_and_submit(four_services["registry"])
+    await asyncio.sleep(0.2)
+    await asyncio.to_thread(nats_server.stop)
+    # commands keep committing while the broker is down; their events wait in the outbox
+    second = await register_and_submit(four_services["registry"], tax_code="0101111111")
+    await asyncio.sleep(1.0)
+    await asyncio.to_thread(nats_server.start)
+    await score_all(four_services["evaluation"], flow)
+    await score_all(four_services["evaluation"], second)
+    await check_end_state(four_services, flow)
+    await check_end_state(four_services, second, first_on_new_ceremony=False)

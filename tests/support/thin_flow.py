@@ -1,0 +1,145 @@
+"""The thin flow across the four services, driven over their HTTP APIs, and the checks of
+its end state. Used with in-process services (ASGI clients) and with the real processes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from dataclasses import dataclass
+
+import httpx
+
+from ocop_shared.auth import Role
+from ocop_shared.testing.services import auth_header
+
+OPERATOR = auth_header(Role.operator)
+OFFICIAL = auth_header(Role.provincial_official, province_code="01")
+COUNCIL = auth_header(Role.council_member, province_code="01", council_id="council-01")
+
+SCORES = {"Chè Shan Tuyết": 92.0, "Mật ong bạc hà": 78.5, "Miến dong": 61.0, "Nem chua": 45.0}
+"""One product per outcome: referred (>= 90), 4 stars, 3 stars, not recognised (2 stars)."""
+
+
+@dataclass
+class Flow:
+    producer_id: str
+    product_ids: dict[str, str]  # name -> id
+
+
+async def eventually(check, timeout: float = 60.0, what: str = "condition"):  # noqa: ANN001, ANN201
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    last = None
+    while loop.time() < deadline:
+        last = await check()
+        if last:
+            return last
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"{what} not reached within {timeout}s (last: {last!r})")
+
+
+async def register_and_submit(registry: httpx.AsyncClient, tax_code: str = "0109876543") -> Flow:
+    producer = await registry.post("/producers", headers=OFFICIAL, json={
+        "name": "HTX Nông sản sạch Ba Vì", "kind": "cooperative", "tax_code": tax_code,
+        "province_code": "01", "commune_code": "00004", "email": "htx.bavi@example.vn",
+    })
+    assert producer.status_code == 201, producer.text
+    producer_id = producer.json()["id"]
+    products = {}
+    for name in SCORES:
+        created = await registry.post("/products", headers=OFFICIAL, json={
+            "producer_id": producer_id, "name": name, "product_set": "processed-food",
+        })
+        assert created.status_code == 201, created.text
+        products[name] = created.json()["id"]
+        submitted = await registry.post(f"/products/{products[name]}/submit",
+                                        headers=OFFICIAL, json={"self_score": 70})
+        assert submitted.status_code == 200, submitted.text
+    return Flow(producer_id, products)
+
+
+async def score_all(evaluation: httpx.AsyncClient, flow: Flow) -> None:
+    async def pending() -> dict[str, str] | None:
+        page = (await evaluation.get("/evaluations", headers=COUNCIL,
+                                     params={"status": "pending", "limit": 200})).json()
+        mine = {e["product_id"]: e["id"] for e in page["items"]
+                if e["producer_id"] == flow.producer_id}
+        return mine if len(mine) == len(flow.product_ids) else None
+
+    evaluations = await eventually(pending, what="evaluations opened from the submissions")
+    for name, product_id in flow.product_ids.items():
+        scored = await evaluation.post(f"/evaluations/{evaluations[product_id]}/final-score",
+                                       headers=COUNCIL, json={"score": SCORES[name]})
+        assert scored.status_code == 200, scored.text
+
+
+async def check_end_state(
+    clients: dict[str, httpx.AsyncClient], flow: Flow, *, first_on_new_ceremony: bool = True
+) -> None:
+    """Every service reflects the flow, each effect exactly once. `first_on_new_ceremony`:
+    the flow's first recognised product opened a ceremony (nobody's ceremony was planned)."""
+    registry, promotion, notifications = (clients[n] for n in
+                                          ("registry", "promotion", "notifications"))
+
+    async def registry_caught_up() -> dict | None:
+        states = {}
+        for name, pid in flow.product_ids.items():
+            states[name] = (await registry.get(f"/products/{pid}", headers=OFFICIAL)).json()
+        done = all(s["status"] in ("certified", "not_recognised") for s in states.values())
+        done = done and states["Chè Shan Tuyết"]["referred_to_ministry"]
+        return states if done else None
+
+    states = await eventually(registry_caught_up, what="registry statuses")
+    assert states["Chè Shan Tuyết"]["stars"] == 4  # potential 5 stars: recognised 4, referred
+    assert states["Mật ong bạc hà"]["status"] == "certified"
+    assert states["Mật ong bạc hà"]["stars"] == 4
+    assert states["Miến dong"]["stars"] == 3
+    assert states["Nem chua"]["status"] == "not_recognised" and states["Nem chua"]["stars"] is None
+    assert not states["Mật ong bạc hà"]["referred_to_ministry"]
+
+    recognised = {flow.product_ids[n] for n in ("Chè Shan Tuyết", "Mật ong bạc hà", "Miến dong")}
+
+    async def ceremony_products() -> list | None:
+        page = (await promotion.get("/ceremonies", headers=OFFICIAL)).json()
+        on_ceremonies = []
+        for ceremony in page["items"]:
+            detail = (await promotion.get(f"/ceremonies/{ceremony['id']}",
+                                          headers=OFFICIAL)).json()
+            on_ceremonies += [p["product_id"] for p in detail["products"]
+                              if p["product_id"] in flow.product_ids.values()]
+        return on_ceremonies if recognised <= set(on_ceremonies) else None
+
+    on_ceremonies = await eventually(ceremony_products, what="products on a ceremony")
+    assert sorted(on_ceremonies) == sorted(recognised)  # each recognised product exactly once
+
+    recipient = f"producer:{flow.producer_id}"
+    ceremony = "ceremony"  # CeremonyScheduled opens one; ProductAddedToCeremony joins one
+    expected = Counter({
+        "ocop.evaluation.EvaluationCompleted.v1": 4,
+        "ocop.evaluation.ProductReferredToMinistry.v1": 1,
+        ceremony: 3,
+    })
+    if first_on_new_ceremony:
+        expected["ocop.promotion.CeremonyScheduled.v1"] = 1
+
+    def tally(items: list[dict]) -> Counter:
+        got = Counter(d["source_event_type"] for d in items)
+        got[ceremony] = (got["ocop.promotion.CeremonyScheduled.v1"]
+                         + got.pop("ocop.promotion.ProductAddedToCeremony.v1", 0))
+        if not first_on_new_ceremony:
+            got.pop("ocop.promotion.CeremonyScheduled.v1", None)
+        return +got
+
+    async def deliveries() -> Counter | None:
+        page = (await notifications.get("/deliveries", headers=OPERATOR, params={
+            "recipient_id": recipient, "limit": 200})).json()
+        got = tally(page["items"])
+        return got if got == expected else None
+
+    try:
+        await eventually(deliveries, what="deliveries to the producer")
+    except AssertionError:
+        page = (await notifications.get("/deliveries", headers=OPERATOR, params={
+            "recipient_id": recipient, "limit": 200})).json()
+        got = tally(page["items"])
+        raise AssertionError(f"deliveries {dict(got)} != expected {dict(expected)}") from None
