@@ -35,3 +35,12 @@ def test_document_lists_every_published_subject(service: str) -> None:
     own = {c.subject() for c in Event.catalogue.values()
            if c.contract_service == service and c.__module__.startswith("ocop_shared.contracts")}
     assert own <= addresses
+
+
+def test_event_catalogue_doc_lists_every_contract() -> None:
+    from ocop_shared.contracts import Event
+
+    doc = (ROOT / "docs" / "events.md").read_text(encoding="utf-8")
+    missing = [c.subject() for c in Event.catalogue.values()
+               if c.__module__.startswith("ocop_shared.contracts") and c.subject() not in doc]
+    assert not missing, f"docs/events.md does not list {missing}"

@@ -84,7 +84,7 @@ class ServiceRuntime:
         """Connect, provision the topology (idempotent) and start relay and consumers."""
         name = self.definition.name
         self.nc = await nats.connect(
-            self.settings.nats_url,
+            [url.strip() for url in self.settings.nats_url.split(",")],
             name=f"ocop-{name}",
             max_reconnect_attempts=-1,
             reconnect_time_wait=0.5,
