@@ -291,3 +291,38 @@ async def test_nats_restart_mid_flow_loses_and_doubles_nothing(pipe, nats_server
 async def _equals(awaitable, expected):  # noqa: ANN001, ANN202
     value = await awaitable
     return value == expected or None
+
+
+async def test_max_deliveries_advisory_dead_letters_when_the_database_failed(pipe) -> None:
+    """When even the dead-letter write fails on the last delivery, JetStream gives up by
+    itself; its MAX_DELIVERIES advisory, kept in OCOP_ADVISORIES, is turned into a dead letter
+    once the table is writable again, and only once."""
+    publisher, consumer, url = pipe
+    engine = create_async_engine(async_url(consumer.url))
+    async with engine.begin() as conn:  # a real database failure for the dead-letter write
+        await conn.execute(text("ALTER TABLE dead_letter RENAME TO dead_letter_away"))
+    await publisher.start(url)
+    await consumer.start(url, consumer_max_deliver=2)
+    await write_pings(publisher, [Ping(id=uuid.uuid4(), n=13, poison=True)])
+    await eventually(lambda: _at_least(lambda: consumer.attempts.get(13, 0), 2))
+    await asyncio.sleep(1.5)  # JetStream gives up and announces it; recording fails for now
+    async with engine.begin() as conn:
+        await conn.execute(text("ALTER TABLE dead_letter_away RENAME TO dead_letter"))
+    rows = await eventually(lambda: _dead_letters(engine), timeout=30)
+    await asyncio.sleep(3.0)  # a redelivered advisory must not add a second row
+    rows = await _dead_letters(engine)
+    await engine.dispose()
+    assert len(rows) == 1
+    assert "JetStream gave up after 2 deliveries" in rows[0].error
+    assert rows[0].consumer == "promotion" and rows[0].event_type == Ping.event_type()
+    assert json.loads(rows[0].payload)["n"] == 13
+    assert await consumer.effect_count() == 0
+
+
+async def _dead_letters(engine):  # noqa: ANN001, ANN202
+    async with engine.connect() as conn:
+        return (await conn.execute(text("SELECT * FROM dead_letter"))).all()
+
+
+async def _at_least(value, minimum):  # noqa: ANN001, ANN202
+    return value() >= minimum or None
