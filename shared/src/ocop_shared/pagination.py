@@ -6,6 +6,8 @@ from typing import Generic, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 T = TypeVar("T")
 
@@ -27,3 +29,12 @@ def page_params(
     offset: int = Query(0, ge=0, description="Items to skip"),
 ) -> PageParams:
     return PageParams(limit=limit, offset=offset)
+
+
+async def paginate(session: AsyncSession, query: Select, page: PageParams) -> dict:
+    """One page of `query` (already ordered) with the total number of matching rows, in the
+    shape of `Page`."""
+    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar()
+    rows = (await session.execute(query.limit(page.limit).offset(page.offset))).all()
+    return {"items": [row._asdict() for row in rows], "total": total, "limit": page.limit,
+            "offset": page.offset}

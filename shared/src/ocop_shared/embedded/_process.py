@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import signal
 import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import TracebackType
+from typing import IO, Any, Self
 
 
 def log_tail(path: Path, lines: int = 40) -> str:
@@ -56,3 +59,71 @@ def wait_until(
         if time.monotonic() >= deadline:
             raise TimeoutError(f"not ready after {timeout:.0f}s")
         time.sleep(interval)
+
+
+class ChildServer:
+    """A server run as one child process of ours, with its output in `log_path`.
+
+    Subclasses set `stop_signal`, `log_path` and `stop_timeout`, and implement `start()`
+    (which calls `_launch`). Stopping always targets this child's own pid."""
+
+    stop_signal: signal.Signals = signal.SIGTERM
+    stop_timeout: float
+    log_path: Path
+
+    def __init__(self) -> None:
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._log_file: IO[bytes] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        """Pid of the running server process, None when it is not running."""
+        if self._proc is None or self._proc.poll() is not None:
+            return None
+        return self._proc.pid
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def _launch(self, command: list[str], **popen_kwargs: Any) -> None:
+        """Start the process, output appended to the log, stopped at interpreter exit too."""
+        self._log_file = self.log_path.open("ab")
+        self._proc = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            **popen_kwargs,
+        )
+        atexit.register(self.stop)
+
+    def _exit_reason(self) -> str | None:
+        if self._proc is not None and self._proc.poll() is not None:
+            return f"process exited with code {self._proc.returncode}"
+        return None
+
+    def stop(self) -> None:
+        """Send `stop_signal` to this server's pid, SIGKILL after `stop_timeout`. Idempotent."""
+        if self._proc is not None:
+            stop_process(self._proc, self.stop_signal, self.stop_timeout)
+            self._proc = None
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
+        atexit.unregister(self.stop)
+
+    def restart(self) -> None:
+        """Stop and start again on the same ports and data."""
+        self.stop()
+        self.start()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -7,19 +7,16 @@ store) behaves like a broker that went down and came back with its data.
 
 from __future__ import annotations
 
-import atexit
 import json
 import shutil
 import signal
-import subprocess
 import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
-from types import TracebackType
-from typing import IO, Self
+from typing import Self
 
-from ocop_shared.embedded._process import log_tail, stop_process, wait_until
+from ocop_shared.embedded._process import ChildServer, log_tail, wait_until
 from ocop_shared.embedded.ports import free_port, port_accepts
 
 HOST = "127.0.0.1"
@@ -56,7 +53,9 @@ def jetstream_healthy(host: str, monitor_port: int, timeout: float = 1.0) -> boo
     return body.get("status") == "ok"
 
 
-class EmbeddedNats:
+class EmbeddedNats(ChildServer):
+    stop_signal = signal.SIGTERM
+
     """One `nats-server` process with JetStream file storage, bound to 127.0.0.1 only.
 
     Args:
@@ -95,20 +94,13 @@ class EmbeddedNats:
         self.stop_timeout = stop_timeout
         self.log_path = self.data_dir / "nats-server.log"
         self.store_dir = self.data_dir / "jetstream"
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._log_file: IO[bytes] | None = None
+        super().__init__()
 
     @property
     def url(self) -> str:
         """Client URL, e.g. `nats://127.0.0.1:4222`."""
         return f"nats://{HOST}:{self.port}"
 
-    @property
-    def pid(self) -> int | None:
-        """Pid of the running server process, None when it is not running."""
-        if self._proc is None or self._proc.poll() is not None:
-            return None
-        return self._proc.pid
 
     def _command(self) -> list[str]:
         cmd = [
@@ -136,14 +128,7 @@ class EmbeddedNats:
         self.store_dir.mkdir(parents=True, exist_ok=True)
         # The server writes its own log with -l; stdout/stderr catch anything printed
         # before logging is set up (bad flags, Go panics).
-        self._log_file = self.log_path.open("ab")
-        self._proc = subprocess.Popen(
-            self._command(),
-            stdin=subprocess.DEVNULL,
-            stdout=self._log_file,
-            stderr=subprocess.STDOUT,
-        )
-        atexit.register(self.stop)
+        self._launch(self._command())
         try:
             wait_until(
                 self._ready,
@@ -172,36 +157,9 @@ class EmbeddedNats:
             and jetstream_healthy(HOST, self.monitor_port)
         )
 
-    def _exit_reason(self) -> str | None:
-        if self._proc is not None and self._proc.poll() is not None:
-            return f"process exited with code {self._proc.returncode}"
-        return None
 
-    def stop(self) -> None:
-        """Stop this server (SIGTERM to its pid, SIGKILL after `stop_timeout`). Idempotent."""
-        if self._proc is not None:
-            stop_process(self._proc, signal.SIGTERM, self.stop_timeout)
-            self._proc = None
-        if self._log_file is not None:
-            self._log_file.close()
-            self._log_file = None
-        atexit.unregister(self.stop)
 
-    def restart(self) -> None:
-        """Stop and start again on the same ports with the same JetStream store."""
-        self.stop()
-        self.start()
 
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         return f"EmbeddedNats(url={self.url!r}, pid={self.pid}, data_dir={str(self.data_dir)!r})"

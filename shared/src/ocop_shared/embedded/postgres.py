@@ -9,7 +9,6 @@ the `pgserver` package does it.
 
 from __future__ import annotations
 
-import atexit
 import glob
 import importlib.util
 import os
@@ -22,13 +21,13 @@ import subprocess
 import tempfile
 import warnings
 from pathlib import Path
-from types import ModuleType, TracebackType
-from typing import IO, Any, Self
+from types import ModuleType
+from typing import Any, Self
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from ocop_shared.embedded._process import log_tail, stop_process, wait_until
+from ocop_shared.embedded._process import ChildServer, log_tail, wait_until
 from ocop_shared.embedded.ports import free_port
 
 HOST = "127.0.0.1"
@@ -125,7 +124,9 @@ async def drop_database(server_url: str, name: str) -> None:
 # --------------------------------------------------------------------------- server
 
 
-class EmbeddedPostgres:
+class EmbeddedPostgres(ChildServer):
+    stop_signal = signal.SIGINT
+
     """One PostgreSQL server process listening on 127.0.0.1 only, trust auth, user `postgres`.
 
     Args:
@@ -165,8 +166,7 @@ class EmbeddedPostgres:
         self.socket_dir = self._choose_socket_dir()
         # Only drop privileges when we have them; as a normal user we run as ourselves.
         self.system_user = system_user if os.name == "posix" and os.geteuid() == 0 else None
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._log_file: IO[bytes] | None = None
+        super().__init__()
 
     # ----------------------------------------------------------------- public API
 
@@ -174,12 +174,6 @@ class EmbeddedPostgres:
         """Connection URL for `database`, e.g. `postgresql://postgres@127.0.0.1:5432/postgres`."""
         return f"postgresql://{SUPERUSER}@{HOST}:{self.port}/{database}"
 
-    @property
-    def pid(self) -> int | None:
-        """Pid of the running postmaster, None when it is not running."""
-        if self._proc is None or self._proc.poll() is not None:
-            return None
-        return self._proc.pid
 
     async def create_database(self, name: str) -> None:
         """Create database `name` unless it exists."""
@@ -201,16 +195,7 @@ class EmbeddedPostgres:
         if not (self.data_dir / "PG_VERSION").exists():
             self._initdb()
         self._remove_stale_pid_file()
-        self._log_file = self.log_path.open("ab")
-        self._proc = subprocess.Popen(
-            self._server_command(),
-            stdin=subprocess.DEVNULL,
-            stdout=self._log_file,
-            stderr=subprocess.STDOUT,
-            cwd=self.data_dir,
-            **self._user_kwargs(),
-        )
-        atexit.register(self.stop)
+        self._launch(self._server_command(), cwd=self.data_dir, **self._user_kwargs())
         try:
             wait_until(self._accepting, timeout=self.start_timeout, failed=self._exit_reason, interval=0.1)
         except (RuntimeError, TimeoutError) as exc:
@@ -221,31 +206,8 @@ class EmbeddedPostgres:
             ) from exc
         return self
 
-    def stop(self) -> None:
-        """Fast shutdown (SIGINT to this postmaster), SIGKILL after `stop_timeout`. Idempotent."""
-        if self._proc is not None:
-            stop_process(self._proc, signal.SIGINT, self.stop_timeout)
-            self._proc = None
-        if self._log_file is not None:
-            self._log_file.close()
-            self._log_file = None
-        atexit.unregister(self.stop)
 
-    def restart(self) -> None:
-        """Stop and start again on the same port and data directory."""
-        self.stop()
-        self.start()
 
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         return f"EmbeddedPostgres(url={self.url()!r}, pid={self.pid}, folder={str(self.folder)!r})"

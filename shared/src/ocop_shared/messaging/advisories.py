@@ -5,19 +5,18 @@ dead_letter with the reason. An inbox row per advisory makes a redelivered advis
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 
 import structlog
-from nats.errors import TimeoutError as NatsTimeoutError
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from .consumer import record_dead_letter
+from .consumer import pull_forever, record_dead_letter
 from .topology import ADVISORY_STREAM
 
 log = structlog.get_logger("ocop.advisories")
@@ -43,31 +42,17 @@ class AdvisoryDeadLetters:
         self.inbox_key = f"{service}:max-deliveries"
 
     async def run(self) -> None:
-        psub = None
-        while True:
+        await pull_forever(self.js, self.service, ADVISORY_STREAM, 50, self.handle)
+
+    async def handle(self, msgs: list[Msg]) -> None:
+        for msg in msgs:
             try:
-                if psub is None:
-                    psub = await self.js.pull_subscribe_bind(
-                        durable=self.service, stream=ADVISORY_STREAM
-                    )
-                msgs = await psub.fetch(50, timeout=5)
-            except NatsTimeoutError:
-                continue
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - broker restarts: retry
-                log.warning("advisories.fetch_error", error=repr(exc))
-                psub = None if isinstance(exc, NotFoundError) else psub
-                await asyncio.sleep(1.0)
-                continue
-            for msg in msgs:
-                try:
-                    await self.record(json.loads(msg.data))
-                except Exception as exc:  # noqa: BLE001 - retried until the database is back
-                    log.warning("advisories.record_failed", error=repr(exc))
-                    await msg.nak(delay=2.0)
-                else:
-                    await msg.ack()
+                await self.record(json.loads(msg.data))
+            except Exception as exc:  # noqa: BLE001 - retried until the database is back
+                log.warning("advisories.record_failed", error=repr(exc))
+                await msg.nak(delay=2.0)
+            else:
+                await msg.ack()
 
     async def record(self, advisory: dict) -> None:
         stream, consumer, seq = advisory["stream"], advisory["consumer"], advisory["stream_seq"]

@@ -69,6 +69,39 @@ def decode(msg: Msg) -> Incoming:
     return Incoming(msg, envelope, event)
 
 
+async def pull_forever(
+    js: JetStreamContext,
+    durable: str,
+    stream: str,
+    batch_size: int,
+    handle: Callable[[list[Msg]], Awaitable[None]],
+) -> None:
+    """Bind to a provisioned durable pull consumer and hand each fetched batch to `handle`,
+    until cancelled. A fetch returns as soon as a message is ready. Broker restarts and a
+    missing consumer are waited out (and logged), never fatal."""
+    psub = None
+    name = f"{durable}@{stream}"
+    while True:
+        try:
+            if psub is None:
+                psub = await js.pull_subscribe_bind(durable=durable, stream=stream)
+            msgs = await psub.fetch(batch_size, timeout=5)
+        except NatsTimeoutError:
+            continue
+        except asyncio.CancelledError:
+            raise
+        except NotFoundError as exc:
+            log.error("consumer.not_provisioned", consumer=name, error=repr(exc))
+            psub = None
+            await asyncio.sleep(2.0)
+            continue
+        except Exception as exc:  # noqa: BLE001 - broker restarts: reconnect and go on
+            log.warning("consumer.fetch_error", consumer=name, error=repr(exc))
+            await asyncio.sleep(1.0)
+            continue
+        await handle(msgs)
+
+
 def retry_delay(base: float, deliveries: int, cap: float = 60.0) -> float:
     """Exponential backoff for the next delivery: base, 2*base, 4*base... capped."""
     return min(cap, base * 2 ** max(0, deliveries - 1))
@@ -102,28 +135,8 @@ class EventConsumer:
 
     async def run(self) -> None:
         """Fetch and handle until cancelled; survives broker restarts and database outages."""
-        psub = None
-        while True:
-            try:
-                if psub is None:
-                    psub = await self.js.pull_subscribe_bind(
-                        durable=self.spec.durable, stream=self.spec.stream
-                    )
-                msgs = await psub.fetch(self.batch_size, timeout=5)
-            except NatsTimeoutError:
-                continue
-            except asyncio.CancelledError:
-                raise
-            except NotFoundError as exc:
-                log.error("consumer.not_provisioned", consumer=self.name, error=repr(exc))
-                psub = None
-                await asyncio.sleep(2.0)
-                continue
-            except Exception as exc:  # noqa: BLE001 - broker restarts: reconnect and go on
-                log.warning("consumer.fetch_error", consumer=self.name, error=repr(exc))
-                await asyncio.sleep(1.0)
-                continue
-            await self.handle(msgs)
+        await pull_forever(self.js, self.spec.durable, self.spec.stream, self.batch_size,
+                           self.handle)
 
     async def handle(self, msgs: list[Msg]) -> None:
         """Handle one fetched batch: all in one transaction, or each alone if that fails."""
@@ -276,5 +289,5 @@ async def _quietly(aw: Awaitable[None]) -> None:
         log.warning("consumer.ack_failed", error=repr(exc))
 
 
-__all__ = ["EventConsumer", "Handler", "PoisonMessage", "decode", "record_dead_letter",
-           "retry_delay"]
+__all__ = ["EventConsumer", "Handler", "PoisonMessage", "decode", "pull_forever",
+           "record_dead_letter", "retry_delay"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ocop_shared.auth import Principal, Role, check_province, require
-from ocop_shared.pagination import Page, PageParams, page_params
+from ocop_shared.pagination import paginate, Page, PageParams, page_params
 from ocop_shared.runtime import runtime_of, unit_of_work
 
 from ..adapters.tables import evaluations
@@ -44,15 +44,9 @@ async def list_evaluations(
     if product_id is not None:
         query = query.where(evaluations.c.product_id == product_id)
     async with unit_of_work(request) as session:
-        total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar()
-        rows = (
-            await session.execute(
-                query.order_by(evaluations.c.created_at, evaluations.c.id)
-                .limit(page.limit).offset(page.offset)
-            )
-        ).all()
-    return {"items": [r._asdict() for r in rows], "total": total, "limit": page.limit,
-            "offset": page.offset}
+        return await paginate(
+            session, query.order_by(evaluations.c.created_at, evaluations.c.id), page
+        )
 
 
 @router.get("/evaluations/{evaluation_id}", response_model=EvaluationOut, tags=["evaluations"])

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 
 from ocop_shared.auth import Principal, Role, require
 from ocop_shared.errors import Forbidden
-from ocop_shared.pagination import Page, PageParams, page_params
+from ocop_shared.pagination import paginate, Page, PageParams, page_params
 from ocop_shared.runtime import unit_of_work
 
 from ..adapters.tables import deliveries
@@ -35,15 +35,9 @@ def _own_recipient_id(principal: Principal) -> str:
 async def _page(request: Request, query: Select, page: PageParams) -> dict:
     """One page of `query`, newest first."""
     async with unit_of_work(request) as session:
-        total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar()
-        rows = (
-            await session.execute(
-                query.order_by(deliveries.c.created_at.desc(), deliveries.c.id)
-                .limit(page.limit).offset(page.offset)
-            )
-        ).all()
-    return {"items": [r._asdict() for r in rows], "total": total, "limit": page.limit,
-            "offset": page.offset}
+        return await paginate(
+            session, query.order_by(deliveries.c.created_at.desc(), deliveries.c.id), page
+        )
 
 
 @router.get("/deliveries", response_model=Page[DeliveryOut], tags=["deliveries"])

@@ -36,11 +36,10 @@ async def list_ceremonies(
         check_province(principal, province_code or principal.province_code or "")
         province_code = principal.province_code
     async with unit_of_work(request) as session:
-        items, total = await queries.list_ceremonies(
+        return await queries.list_ceremonies(
             session, province_code=province_code, status=status.value if status else None,
-            limit=page.limit, offset=page.offset,
+            page=page,
         )
-    return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
 
 
 @router.get("/ceremonies/{ceremony_id}", response_model=CeremonyDetail, tags=["ceremonies"])

@@ -8,6 +8,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ocop_shared.errors import NotFound
+from ocop_shared.pagination import PageParams, paginate
 
 from ..adapters.tables import ceremonies, ceremony_products
 
@@ -27,23 +28,16 @@ async def list_ceremonies(
     *,
     province_code: str | None,
     status: str | None,
-    limit: int,
-    offset: int,
-) -> tuple[list[dict], int]:
+    page: PageParams,
+) -> dict:
     """One page of ceremonies (earliest first) and how many match in all."""
     query = _with_product_count()
     if province_code:
         query = query.where(ceremonies.c.province_code == province_code)
     if status:
         query = query.where(ceremonies.c.status == status)
-    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar()
-    rows = (
-        await session.execute(
-            query.order_by(ceremonies.c.ceremony_date, ceremonies.c.id)
-            .limit(limit).offset(offset)
-        )
-    ).all()
-    return [r._asdict() for r in rows], total or 0
+    return await paginate(session, query.order_by(ceremonies.c.ceremony_date, ceremonies.c.id),
+                          page)
 
 
 async def get_ceremony(session: AsyncSession, ceremony_id: uuid.UUID) -> dict:

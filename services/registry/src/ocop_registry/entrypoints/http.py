@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Depends, Query, Request, status
-from sqlalchemy import String, func, select
+from sqlalchemy import String, select
 
 from ocop_shared.auth import Principal, Role, check_province, require
 from ocop_shared.errors import Forbidden, NotFound
-from ocop_shared.pagination import Page, PageParams, page_params
+from ocop_shared.pagination import paginate, Page, PageParams, page_params
 from ocop_shared.runtime import runtime_of, unit_of_work
 
 from ..adapters.tables import producers, products
@@ -85,15 +85,7 @@ async def list_products(
     if status_filter:
         query = query.where(products.c.status == status_filter.value)
     async with unit_of_work(request) as session:
-        total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar()
-        rows = (
-            await session.execute(
-                query.order_by(products.c.created_at, products.c.id)
-                .limit(page.limit).offset(page.offset)
-            )
-        ).all()
-    return {"items": [r._asdict() for r in rows], "total": total, "limit": page.limit,
-            "offset": page.offset}
+        return await paginate(session, query.order_by(products.c.created_at, products.c.id), page)
 
 
 @router.get("/products/{product_id}", response_model=ProductOut, tags=["products"])
