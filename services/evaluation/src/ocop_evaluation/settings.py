@@ -1,6 +1,5 @@
-from pydantic_settings import SettingsConfigDict
-
 from ocop_shared.settings import ServiceSettings
+from pydantic_settings import SettingsConfigDict
 
 
 class EvaluationSettings(ServiceSettings):

@@ -1,7 +1,6 @@
+from ocop_shared.settings import ServiceSettings
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-from ocop_shared.settings import ServiceSettings
 
 _ENV = SettingsConfigDict(env_prefix="OCOP_PROMOTION_", extra="ignore", populate_by_name=True)
 

@@ -14,7 +14,9 @@ Level = Literal["district", "province", "central"]
 
 
 class EvaluationCompleted(Event, service="evaluation", entity="evaluation"):
-    """A council's final score stands for a product."""
+    """A council's final score stands for a product. `stars` is the band the score falls in
+    at the council's level: a province grants at most 4, so 90+ points there is 4 stars with
+    `potential_five_stars` (the product is referred to the Ministry)."""
 
     evaluation_id: uuid.UUID
     product_id: uuid.UUID
@@ -25,6 +27,7 @@ class EvaluationCompleted(Event, service="evaluation", entity="evaluation"):
     score: float = Field(ge=0, le=100)
     part_scores: dict[str, float] = Field(default_factory=dict)
     stars: int = Field(ge=1, le=5)
+    potential_five_stars: bool = False
     rulebook: str
     council_id: str | None = None
     round_id: str | None = None

@@ -1,5 +1,7 @@
 """The evaluation service's tables (its own database)."""
 
+from ocop_shared.messaging.tables import messaging_tables
+from ocop_shared.runtime import MessagingTables
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -15,9 +17,6 @@ from sqlalchemy import (
     func,
 )
 from sqlalchemy.dialects.postgresql import UUID
-
-from ocop_shared.messaging.tables import messaging_tables
-from ocop_shared.runtime import MessagingTables
 
 metadata = MetaData()
 

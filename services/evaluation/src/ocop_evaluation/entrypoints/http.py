@@ -5,11 +5,10 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy import select
-
 from ocop_shared.auth import Principal, Role, check_province, require
-from ocop_shared.pagination import paginate, Page, PageParams, page_params
+from ocop_shared.pagination import Page, PageParams, page_params, paginate
 from ocop_shared.runtime import runtime_of, unit_of_work
+from sqlalchemy import select
 
 from ..adapters.tables import evaluations
 from ..domain.evaluations import EvaluationStatus

@@ -10,11 +10,9 @@ numbers) comes in a later issue and replaces `record_final_score`'s shortcuts.
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 
-from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from ocop_shared.clock import today_in_vietnam
 from ocop_shared.contracts.evaluation import (
     EvaluationCompleted,
     ProductRecognized,
@@ -22,6 +20,8 @@ from ocop_shared.contracts.evaluation import (
 )
 from ocop_shared.errors import Conflict, InvalidInput, NotFound
 from ocop_shared.messaging.outbox import Outbox
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..adapters.tables import decision_numbers, evaluations
 from ..domain.evaluations import (
@@ -31,13 +31,6 @@ from ..domain.evaluations import (
     provincial_decision_number,
 )
 from ..domain.stars import InvalidScore, check_score, provincial_outcome
-
-VIETNAM = timezone(timedelta(hours=7), "ICT")
-"""Decisions are dated in Vietnam's time (UTC+7 all year)."""
-
-
-def _today() -> date:
-    return datetime.now(VIETNAM).date()
 
 
 async def get_evaluation(
@@ -85,7 +78,7 @@ async def record_final_score(
     decision_date: date | None = None
     if outcome.recognised:
         number = (await session.execute(select(decision_numbers.next_value()))).scalar_one()
-        decision_number, decision_date = provincial_decision_number(number), _today()
+        decision_number, decision_date = provincial_decision_number(number), today_in_vietnam()
 
     completed = (
         await session.execute(
@@ -116,7 +109,8 @@ async def record_final_score(
     }
     await outbox.add(session, EvaluationCompleted(
         evaluation_id=completed["id"], level=completed["level"], score=score, part_scores={},
-        stars=outcome.stars, council_id=None, **product,
+        stars=outcome.stars, potential_five_stars=outcome.potential_five_stars, council_id=None,
+        **product,
     ))
     if decision_number is not None and decision_date is not None:
         await outbox.add(session, ProductRecognized(

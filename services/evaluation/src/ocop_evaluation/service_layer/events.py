@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from ocop_shared.contracts import Envelope
 from ocop_shared.contracts.registry import ProductSubmittedForEvaluation
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..adapters.tables import evaluations
 from ..domain.evaluations import PROVINCE_LEVEL, EvaluationStatus

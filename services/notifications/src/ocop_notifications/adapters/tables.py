@@ -8,6 +8,8 @@
   delivery may be written before its recipient is known.
 """
 
+from ocop_shared.messaging.tables import messaging_tables
+from ocop_shared.runtime import MessagingTables
 from sqlalchemy import (
     Column,
     DateTime,
@@ -21,9 +23,6 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import UUID
-
-from ocop_shared.messaging.tables import messaging_tables
-from ocop_shared.runtime import MessagingTables
 
 metadata = MetaData()
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy import Select, select
-
 from ocop_shared.auth import Principal, Role, require
 from ocop_shared.errors import Forbidden
-from ocop_shared.pagination import paginate, Page, PageParams, page_params
+from ocop_shared.pagination import Page, PageParams, page_params, paginate
 from ocop_shared.runtime import unit_of_work
+from sqlalchemy import Select, select
 
 from ..adapters.tables import deliveries
 from ..domain.deliveries import producer_recipient_id

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import uuid
 
+from ocop_shared.errors import NotFound
 from sqlalchemy import func, update
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from ocop_shared.errors import NotFound
 
 from ..adapters.tables import deliveries
 

@@ -11,10 +11,6 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from ocop_shared.contracts import Envelope, Event
 from ocop_shared.contracts.evaluation import EvaluationCompleted, ProductReferredToMinistry
 from ocop_shared.contracts.notifications import NotificationDelivered
@@ -22,6 +18,9 @@ from ocop_shared.contracts.promotion import CeremonyScheduled, ProductAddedToCer
 from ocop_shared.contracts.registry import ProducerRegistered
 from ocop_shared.messaging.consumer import Handler
 from ocop_shared.messaging.outbox import Outbox
+from sqlalchemy import func
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..adapters.tables import deliveries, recipients
 from ..domain.deliveries import Channel, DeliveryStatus, RecipientKind, producer_recipient_id

@@ -1,5 +1,7 @@
 """The promotion service's tables (its own database)."""
 
+from ocop_shared.messaging.tables import messaging_tables
+from ocop_shared.runtime import MessagingTables
 from sqlalchemy import (
     Column,
     Date,
@@ -13,9 +15,6 @@ from sqlalchemy import (
     func,
 )
 from sqlalchemy.dialects.postgresql import UUID
-
-from ocop_shared.messaging.tables import messaging_tables
-from ocop_shared.runtime import MessagingTables
 
 metadata = MetaData()
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Depends, Request
-
 from ocop_shared.auth import Principal, Role, check_province, require
 from ocop_shared.pagination import Page, PageParams, page_params
 from ocop_shared.runtime import unit_of_work

@@ -9,9 +9,7 @@ import uuid
 from collections.abc import Container
 from datetime import date
 
-from sqlalchemy import func, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from ocop_shared.clock import today_in_vietnam
 from ocop_shared.contracts import Envelope, Event
 from ocop_shared.contracts.evaluation import ProductRecognized
 from ocop_shared.contracts.promotion import (
@@ -21,6 +19,8 @@ from ocop_shared.contracts.promotion import (
 )
 from ocop_shared.messaging.consumer import Handler
 from ocop_shared.messaging.outbox import Outbox
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..adapters.tables import ceremonies, ceremony_products
 from ..domain.ceremonies import (
@@ -108,12 +108,14 @@ async def place_on_ceremony(
     await _serialise_planning(session, event.authority, event.province_code)
     if await _already_planned(session, event.product_id):
         return
-    earliest_day = first_ceremony_day(event.decision_date, rules.lead_days, holidays_calendar)
+    # an event handled late (a backlog, a replay) never plans a ceremony in the past
+    planned_from = max(event.decision_date, today_in_vietnam())
+    earliest_day = first_ceremony_day(planned_from, rules.lead_days, holidays_calendar)
     planned, rows = await _planned_ceremonies(
         session, event.authority, event.province_code, earliest_day
     )
     chosen = choose_ceremony(
-        planned, event.authority, event.decision_date, rules.window_days, rules.capacity,
+        planned, event.authority, planned_from, rules.window_days, rules.capacity,
         earliest_day=earliest_day,
     )
     if chosen is None:

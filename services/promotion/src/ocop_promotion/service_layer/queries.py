@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from ocop_shared.errors import NotFound
 from ocop_shared.pagination import PageParams, paginate
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..adapters.tables import ceremonies, ceremony_products
 

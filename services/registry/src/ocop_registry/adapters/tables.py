@@ -1,5 +1,7 @@
 """The registry's tables (its own database)."""
 
+from ocop_shared.messaging.tables import messaging_tables
+from ocop_shared.runtime import MessagingTables
 from sqlalchemy import (
     Boolean,
     Column,
@@ -14,9 +16,6 @@ from sqlalchemy import (
     func,
 )
 from sqlalchemy.dialects.postgresql import UUID
-
-from ocop_shared.messaging.tables import messaging_tables
-from ocop_shared.runtime import MessagingTables
 
 metadata = MetaData()
 

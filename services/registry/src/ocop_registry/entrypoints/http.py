@@ -5,12 +5,11 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Depends, Query, Request, status
-from sqlalchemy import String, select
-
 from ocop_shared.auth import Principal, Role, check_province, require
 from ocop_shared.errors import Forbidden, NotFound
-from ocop_shared.pagination import paginate, Page, PageParams, page_params
+from ocop_shared.pagination import Page, PageParams, page_params, paginate
 from ocop_shared.runtime import runtime_of, unit_of_work
+from sqlalchemy import String, select
 
 from ..adapters.tables import producers, products
 from ..domain.products import ProductStatus

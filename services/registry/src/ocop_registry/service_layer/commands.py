@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import date
 
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from ocop_shared.clock import today_in_vietnam
 from ocop_shared.contracts.registry import (
     ProducerRegistered,
     ProductRegistered,
@@ -16,6 +13,8 @@ from ocop_shared.contracts.registry import (
 )
 from ocop_shared.errors import Conflict, NotFound
 from ocop_shared.messaging.outbox import Outbox
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..adapters.tables import producers, products
 from ..domain.products import IllegalTransition, ProductStatus, transition
@@ -99,6 +98,6 @@ async def submit_product(
         product_id=product["id"], product_code=product["code"], producer_id=producer["id"],
         product_name=product["name"], province_code=producer["province_code"],
         commune_code=producer["commune_code"], product_set=product["product_set"],
-        self_score=self_score, submitted_on=date.today(),
+        self_score=self_score, submitted_on=today_in_vietnam(),
     ))
     return updated._asdict()

@@ -4,15 +4,14 @@ Each handler runs inside the consumer's transaction (inbox row + effects commit 
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from ocop_shared.contracts import Envelope
 from ocop_shared.contracts.evaluation import (
     EvaluationCompleted,
     ProductRecognized,
     ProductReferredToMinistry,
 )
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..adapters.tables import products
 from ..domain.products import ProductStatus, status_after_evaluation, transition
