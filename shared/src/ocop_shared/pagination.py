@@ -7,7 +7,7 @@ from typing import Generic, TypeVar
 from fastapi import Query
 from pydantic import BaseModel
 from sqlalchemy import Select, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 T = TypeVar("T")
 
@@ -31,7 +31,7 @@ def page_params(
     return PageParams(limit=limit, offset=offset)
 
 
-async def paginate(session: AsyncSession, query: Select, page: PageParams) -> dict:
+async def paginate(session: AsyncConnection, query: Select, page: PageParams) -> dict:
     """One page of `query` (already ordered) with the total number of matching rows, in the
     shape of `Page`."""
     total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar()

@@ -16,11 +16,11 @@ from fastapi import APIRouter, FastAPI, Request
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from sqlalchemy import MetaData, Table, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .auth import AuthConfig
 from .contracts import Event
-from .db import create_engine, session_factory
+from .db import create_engine
 from .http import create_app
 from .messaging.advisories import AdvisoryDeadLetters
 from .messaging.consumer import EventConsumer, Handler
@@ -72,7 +72,6 @@ class ServiceRuntime:
         self.settings = settings
         self.topology = topology.with_max_deliver(settings.consumer_max_deliver)
         self.engine: AsyncEngine = create_engine(settings.database_url)
-        self.sessions: async_sessionmaker[AsyncSession] = session_factory(self.engine)
         self.outbox = definition.outbox()
         self.nc: NatsClient | None = None
         self.js: JetStreamContext | None = None
@@ -108,7 +107,7 @@ class ServiceRuntime:
         for spec in specs:
             handlers = {e: self.definition.handlers[e] for e in spec.events}
             consumer = EventConsumer(
-                spec=spec, js=self.js, sessions=self.sessions, inbox=tables.inbox,
+                spec=spec, js=self.js, engine=self.engine, inbox=tables.inbox,
                 dead_letter=tables.dead_letter, handlers=handlers,
                 batch_size=self.settings.consumer_batch_size,
                 retry_base_seconds=self.settings.consumer_retry_delay_seconds,
@@ -117,7 +116,7 @@ class ServiceRuntime:
             self._spawn(consumer.run(), f"consumer-{consumer.name}")
         if specs:
             advisories = AdvisoryDeadLetters(
-                service=name, js=self.js, sessions=self.sessions, inbox=tables.inbox,
+                service=name, js=self.js, engine=self.engine, inbox=tables.inbox,
                 dead_letter=tables.dead_letter,
             )
             self._spawn(advisories.run(), "max-deliveries-advisories")
@@ -173,12 +172,12 @@ class ServiceRuntime:
 
 
 @asynccontextmanager
-async def unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
+async def unit_of_work(request: Request) -> AsyncIterator[AsyncConnection]:
     """One transaction for an HTTP command: state and outbox rows commit together when the
     block ends, before the response is sent; an exception rolls everything back."""
     runtime: ServiceRuntime = request.app.state.runtime
-    async with runtime.sessions() as session, session.begin():
-        yield session
+    async with runtime.engine.begin() as connection:
+        yield connection
 
 
 def runtime_of(request: Request) -> ServiceRuntime:

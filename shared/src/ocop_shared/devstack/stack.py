@@ -38,7 +38,7 @@ import httpx
 from ..auth import MIN_SECRET_BYTES, dev_tokens
 from ..embedded._process import log_tail
 from ..embedded.nats import EmbeddedNats
-from ..embedded.ports import free_port
+from ..embedded.ports import free_ports
 from ..embedded.postgres import EmbeddedPostgres, create_database, database_url
 
 SERVICES: tuple[str, ...] = ("registry", "evaluation", "promotion", "notifications")
@@ -256,12 +256,13 @@ class Stack:
         self._postgres_port = postgres_port
 
         ports = dict(http_ports or {})
+        spare = iter(p for p in free_ports(len(services) * 2, host) if p not in ports.values())
         self.database_names = {name: f"{database_prefix}{name}" for name in services}
         self._services = {
             name: ServiceProcess(
                 name=name,
                 host=host,
-                port=ports.get(name) or free_port(host),
+                port=ports.get(name) or next(spare),
                 database_url="",  # known once the PostgreSQL server is
                 log_path=self.logs_dir / f"{name}.log",
             )

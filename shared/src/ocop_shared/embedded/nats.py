@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Self
 
 from ocop_shared.embedded._process import ChildServer, log_tail, wait_until
-from ocop_shared.embedded.ports import free_port, port_accepts
+from ocop_shared.embedded.ports import free_ports, port_accepts
 
 HOST = "127.0.0.1"
 
@@ -86,8 +86,9 @@ class EmbeddedNats(ChildServer):
         stop_timeout: float = 10.0,
     ) -> None:
         self.data_dir = Path(data_dir).resolve()
-        self.port = port or free_port(HOST)
-        self.monitor_port = monitor_port or free_port(HOST)
+        spare = iter(free_ports(2, HOST))
+        self.port = port or next(spare)
+        self.monitor_port = monitor_port or next(p for p in spare if p != self.port)
         self.server_name = server_name
         self.binary = Path(binary) if binary else find_nats_server()
         self.start_timeout = start_timeout

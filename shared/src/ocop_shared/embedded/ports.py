@@ -17,6 +17,19 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
+def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
+    """`count` distinct free ports: every socket stays bound until all are picked, so the OS
+    cannot hand out the same port twice (two `free_port()` calls can)."""
+    sockets = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind((host, 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
 def port_accepts(host: str, port: int, timeout: float = 0.5) -> bool:
     """Return True when a TCP connection to `host:port` succeeds within `timeout` seconds."""
     try:

@@ -14,7 +14,7 @@ from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .consumer import pull_forever, record_dead_letter
 from .topology import ADVISORY_STREAM
@@ -30,13 +30,13 @@ class AdvisoryDeadLetters:
         *,
         service: str,
         js: JetStreamContext,
-        sessions: async_sessionmaker[AsyncSession],
+        engine: AsyncEngine,
         inbox: Table,
         dead_letter: Table,
     ) -> None:
         self.service = service
         self.js = js
-        self.sessions = sessions
+        self.engine = engine
         self.inbox = inbox
         self.dead_letter = dead_letter
         self.inbox_key = f"{service}:max-deliveries"
@@ -62,7 +62,7 @@ class AdvisoryDeadLetters:
         except NotFoundError:
             subject, headers, data = "?", {}, b""
         key = uuid.uuid5(_ADVISORY_NAMESPACE, advisory.get("id") or f"{stream}:{consumer}:{seq}")
-        async with self.sessions() as session, session.begin():
+        async with self.engine.begin() as session:
             fresh = await session.execute(
                 pg_insert(self.inbox)
                 .values(consumer=self.inbox_key, event_id=key, event_type="max-deliveries")

@@ -26,13 +26,12 @@ from typing import Any
 
 import structlog
 from nats.aio.msg import Msg
-from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 from pydantic import ValidationError
 from sqlalchemy import Table, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..contracts import Envelope, EnvelopeError, Event, event_class
 from ..correlation import causation_id_var, correlation_id_var
@@ -40,7 +39,7 @@ from .topology import ConsumerSpec
 
 log = structlog.get_logger("ocop.consumer")
 
-Handler = Callable[[AsyncSession, Any, Envelope], Awaitable[None]]
+Handler = Callable[[AsyncConnection, Any, Envelope], Awaitable[None]]
 """A handler gets the open session (its writes commit with the inbox row), the typed event
 payload and the envelope. It raises to refuse the event (the message is retried).
 Its only effects are writes through the session: a handler may run more than once for one
@@ -86,7 +85,7 @@ async def pull_forever(
             if psub is None:
                 psub = await js.pull_subscribe_bind(durable=durable, stream=stream)
             msgs = await psub.fetch(batch_size, timeout=5)
-        except NatsTimeoutError:
+        except TimeoutError:  # nats' own and asyncio's (both TimeoutError subclasses)
             continue
         except asyncio.CancelledError:
             raise
@@ -113,7 +112,7 @@ class EventConsumer:
         *,
         spec: ConsumerSpec,
         js: JetStreamContext,
-        sessions: async_sessionmaker[AsyncSession],
+        engine: AsyncEngine,
         inbox: Table,
         dead_letter: Table,
         handlers: dict[type[Event], Handler],
@@ -125,7 +124,7 @@ class EventConsumer:
             raise ValueError(f"consumer {spec.durable}@{spec.stream}: no handler for {missing}")
         self.spec = spec
         self.js = js
-        self.sessions = sessions
+        self.engine = engine
         self.inbox = inbox
         self.dead_letter = dead_letter
         self.handlers = handlers
@@ -155,7 +154,7 @@ class EventConsumer:
             await self._handle_one(good[0])
             return
         try:
-            async with self.sessions() as session, session.begin():
+            async with self.engine.begin() as session:
                 await self._apply(session, good)
         except Exception as exc:  # noqa: BLE001 - fall back to one transaction per message
             log.info("consumer.batch_failed", consumer=self.name, size=len(good), error=repr(exc))
@@ -164,7 +163,7 @@ class EventConsumer:
             return
         await asyncio.gather(*(item.msg.ack() for item in good), return_exceptions=True)
 
-    async def _apply(self, session: AsyncSession, items: Iterable[Incoming]) -> None:
+    async def _apply(self, session: AsyncConnection, items: Iterable[Incoming]) -> None:
         items = list(items)
         rows = [
             {"consumer": self.spec.durable, "event_id": i.envelope.id, "event_type": i.envelope.type}
@@ -184,7 +183,7 @@ class EventConsumer:
             fresh.discard(item.envelope.id)  # a copy later in the same batch is a duplicate
             await self._call_handler(session, item)
 
-    async def _call_handler(self, session: AsyncSession, item: Incoming) -> None:
+    async def _call_handler(self, session: AsyncConnection, item: Incoming) -> None:
         env = item.envelope
         handler = self.handlers[type(item.event)]
         bound = structlog.contextvars.bound_contextvars(
@@ -203,7 +202,7 @@ class EventConsumer:
 
     async def _handle_one(self, item: Incoming) -> None:
         try:
-            async with self.sessions() as session, session.begin():
+            async with self.engine.begin() as session:
                 await self._apply(session, [item])
         except Exception as exc:  # noqa: BLE001 - decide between retry and dead letter
             deliveries = item.msg.metadata.num_delivered
@@ -226,7 +225,7 @@ class EventConsumer:
         """Record the message in dead_letter and terminate it; if the write fails, leave it
         unacknowledged so JetStream redelivers it (or its advisory reaches the dead letters)."""
         try:
-            async with self.sessions() as session, session.begin():
+            async with self.engine.begin() as session:
                 await record_dead_letter(
                     session, self.dead_letter, consumer=self.spec.durable, msg_subject=msg.subject,
                     headers=msg.headers or {}, data=msg.data, error=error,
@@ -242,7 +241,7 @@ class EventConsumer:
 
 
 async def record_dead_letter(
-    session: AsyncSession,
+    session: AsyncConnection,
     table: Table,
     *,
     consumer: str,

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import structlog
 from nats.js import JetStreamContext
 from sqlalchemy import Table, delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..contracts import Envelope, Event
 from ..correlation import causation_id_var, current_correlation_id
@@ -30,10 +30,11 @@ class Outbox:
     def __init__(self, table: Table, *, source: str) -> None:
         self.table = table
         self.source = source
+        self._insert = insert(table)  # built once: the row goes as parameters
 
     async def add(
         self,
-        session: AsyncSession | AsyncConnection,
+        session: AsyncConnection,
         event: Event,
         *,
         correlation_id: str | None = None,
@@ -47,16 +48,17 @@ class Outbox:
             causation_id=causation_id or causation_id_var.get(),
         )
         await session.execute(
-            insert(self.table).values(
-                id=envelope.id,
-                subject=event.subject(),
-                type=envelope.type,
-                entity_id=envelope.subject,
-                payload=event.model_dump(mode="json"),
-                correlation_id=envelope.correlation_id,
-                causation_id=envelope.causation_id,
-                created_at=envelope.time,
-            )
+            self._insert,
+            {
+                "id": envelope.id,
+                "subject": event.subject(),
+                "type": envelope.type,
+                "entity_id": envelope.subject,
+                "payload": event.model_dump(mode="json"),
+                "correlation_id": envelope.correlation_id,
+                "causation_id": envelope.causation_id,
+                "created_at": envelope.time,
+            },
         )
         return envelope
 

@@ -21,7 +21,7 @@ from ocop_shared.contracts.evaluation import (
 from ocop_shared.errors import Conflict, InvalidInput, NotFound
 from ocop_shared.messaging.outbox import Outbox
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..adapters.tables import decision_numbers, evaluations
 from ..domain.evaluations import (
@@ -34,7 +34,7 @@ from ..domain.stars import InvalidScore, check_score, provincial_outcome
 
 
 async def get_evaluation(
-    session: AsyncSession, evaluation_id: uuid.UUID, *, lock: bool = False
+    session: AsyncConnection, evaluation_id: uuid.UUID, *, lock: bool = False
 ) -> dict:
     query = select(evaluations).where(evaluations.c.id == evaluation_id)
     row = (await session.execute(query.with_for_update() if lock else query)).first()
@@ -45,7 +45,7 @@ async def get_evaluation(
 
 
 async def record_final_score(
-    session: AsyncSession,
+    session: AsyncConnection,
     outbox: Outbox,
     evaluation_id: uuid.UUID,
     score: float,

@@ -10,7 +10,7 @@ import uuid
 from ocop_shared.contracts import Envelope
 from ocop_shared.contracts.registry import ProductSubmittedForEvaluation
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..adapters.tables import evaluations
 from ..domain.evaluations import PROVINCE_LEVEL, EvaluationStatus
@@ -18,7 +18,7 @@ from ..domain.stars import DEFAULT_RULEBOOK
 
 
 async def on_product_submitted(
-    session: AsyncSession, event: ProductSubmittedForEvaluation, envelope: Envelope
+    session: AsyncConnection, event: ProductSubmittedForEvaluation, envelope: Envelope
 ) -> None:
     """Open a pending evaluation for the submission. The consumer's inbox already drops a
     redelivered event; the unique submission event id makes a second insert a no-op anyway."""

@@ -6,12 +6,12 @@ import uuid
 
 from ocop_shared.errors import NotFound
 from sqlalchemy import func, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..adapters.tables import deliveries
 
 
-async def mark_read(session: AsyncSession, delivery_id: uuid.UUID, recipient_id: str) -> dict:
+async def mark_read(session: AsyncConnection, delivery_id: uuid.UUID, recipient_id: str) -> dict:
     """Mark a delivery of `recipient_id` read (the first reading time is kept). Someone
     else's delivery is reported as not found, so its existence is not disclosed."""
     row = (

@@ -20,7 +20,7 @@ from ocop_shared.messaging.consumer import Handler
 from ocop_shared.messaging.outbox import Outbox
 from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..adapters.tables import deliveries, recipients
 from ..domain.deliveries import Channel, DeliveryStatus, RecipientKind, producer_recipient_id
@@ -28,7 +28,7 @@ from ..domain.messages import NotifiableEvent, message_for, recipients_for
 
 
 async def on_producer_registered(
-    session: AsyncSession, event: ProducerRegistered, _env: Envelope
+    session: AsyncConnection, event: ProducerRegistered, _env: Envelope
 ) -> None:
     """Create the producer's recipient, or refresh its name, email and province."""
     values = {"name": event.name, "email": event.email, "province_code": event.province_code}
@@ -42,7 +42,7 @@ async def on_producer_registered(
 
 
 async def deliver(
-    session: AsyncSession, outbox: Outbox, event: NotifiableEvent, env: Envelope
+    session: AsyncConnection, outbox: Outbox, event: NotifiableEvent, env: Envelope
 ) -> list[uuid.UUID]:
     """Write one inbox delivery per recipient of `event` (an unknown recipient included: the
     inbox is keyed by id) and announce each new one; return the ids of the new deliveries."""
@@ -81,7 +81,7 @@ def handlers(outbox: Outbox) -> dict[type[Event], Handler]:
     its own events through `outbox`."""
 
     async def on_notifiable_event(
-        session: AsyncSession, event: NotifiableEvent, env: Envelope
+        session: AsyncConnection, event: NotifiableEvent, env: Envelope
     ) -> None:
         await deliver(session, outbox, event, env)
 

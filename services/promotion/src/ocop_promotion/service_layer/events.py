@@ -20,7 +20,7 @@ from ocop_shared.contracts.promotion import (
 from ocop_shared.messaging.consumer import Handler
 from ocop_shared.messaging.outbox import Outbox
 from sqlalchemy import func, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..adapters.tables import ceremonies, ceremony_products
 from ..domain.ceremonies import (
@@ -37,7 +37,7 @@ def default_venue(province_code: str) -> str:
     return f"Hội trường UBND tỉnh {province_code}"
 
 
-async def _already_planned(session: AsyncSession, product_id: uuid.UUID) -> bool:
+async def _already_planned(session: AsyncConnection, product_id: uuid.UUID) -> bool:
     """Whether the product is already on a planned ceremony (of any authority)."""
     row = (
         await session.execute(
@@ -51,7 +51,7 @@ async def _already_planned(session: AsyncSession, product_id: uuid.UUID) -> bool
     return row is not None
 
 
-async def _serialise_planning(session: AsyncSession, authority: str, province_code: str) -> None:
+async def _serialise_planning(session: AsyncConnection, authority: str, province_code: str) -> None:
     """One planner at a time per (authority, province) until commit: two products recognised
     at once must not both plan a new ceremony. (FOR UPDATE alone cannot lock rows that do
     not exist yet.)"""
@@ -60,7 +60,7 @@ async def _serialise_planning(session: AsyncSession, authority: str, province_co
 
 
 async def _planned_ceremonies(
-    session: AsyncSession, authority: str, province_code: str, earliest_day: date
+    session: AsyncConnection, authority: str, province_code: str, earliest_day: date
 ) -> tuple[list[PlannedCeremony], dict[uuid.UUID, dict]]:
     """The authority's planned ceremonies from `earliest_day` on, locked FOR UPDATE so their
     product counts hold until commit; also the rows themselves by id."""
@@ -96,7 +96,7 @@ async def _planned_ceremonies(
 
 
 async def place_on_ceremony(
-    session: AsyncSession,
+    session: AsyncConnection,
     outbox: Outbox,
     rules: CeremonyRules,
     event: ProductRecognized,
@@ -153,7 +153,7 @@ def build_handlers(rules: CeremonyRules, outbox: Outbox) -> dict[type[Event], Ha
     calendar = vietnam_holidays()  # fills in each year on first lookup
 
     async def on_product_recognized(
-        session: AsyncSession, event: ProductRecognized, _env: Envelope
+        session: AsyncConnection, event: ProductRecognized, _env: Envelope
     ) -> None:
         await place_on_ceremony(session, outbox, rules, event, calendar)
 

@@ -7,7 +7,7 @@ import uuid
 from ocop_shared.errors import NotFound
 from ocop_shared.pagination import PageParams, paginate
 from sqlalchemy import Select, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..adapters.tables import ceremonies, ceremony_products
 
@@ -23,7 +23,7 @@ def _with_product_count() -> Select:
 
 
 async def list_ceremonies(
-    session: AsyncSession,
+    session: AsyncConnection,
     *,
     province_code: str | None,
     status: str | None,
@@ -39,7 +39,7 @@ async def list_ceremonies(
                           page)
 
 
-async def get_ceremony(session: AsyncSession, ceremony_id: uuid.UUID) -> dict:
+async def get_ceremony(session: AsyncConnection, ceremony_id: uuid.UUID) -> dict:
     """A ceremony with its products (in the order they joined)."""
     row = (
         await session.execute(_with_product_count().where(ceremonies.c.id == ceremony_id))

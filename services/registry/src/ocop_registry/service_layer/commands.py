@@ -14,13 +14,13 @@ from ocop_shared.contracts.registry import (
 from ocop_shared.errors import Conflict, NotFound
 from ocop_shared.messaging.outbox import Outbox
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..adapters.tables import producers, products
 from ..domain.products import IllegalTransition, ProductStatus, transition
 
 
-async def register_producer(session: AsyncSession, outbox: Outbox, data: dict) -> dict:
+async def register_producer(session: AsyncConnection, outbox: Outbox, data: dict) -> dict:
     existing = (
         await session.execute(
             select(producers.c.id, producers.c.name).where(producers.c.tax_code == data["tax_code"])
@@ -41,7 +41,7 @@ async def register_producer(session: AsyncSession, outbox: Outbox, data: dict) -
     return created._asdict()
 
 
-async def get_producer(session: AsyncSession, producer_id: uuid.UUID) -> dict:
+async def get_producer(session: AsyncConnection, producer_id: uuid.UUID) -> dict:
     row = (await session.execute(select(producers).where(producers.c.id == producer_id))).first()
     if row is None:
         raise NotFound("producer_not_found", f"no producer {producer_id}", field="producer_id")
@@ -53,7 +53,7 @@ def _new_product_code(province_code: str) -> str:
     return f"OCOP-{province_code}-{secrets.token_hex(4).upper()}"
 
 
-async def register_product(session: AsyncSession, outbox: Outbox, data: dict) -> dict:
+async def register_product(session: AsyncConnection, outbox: Outbox, data: dict) -> dict:
     producer = await get_producer(session, data["producer_id"])
     row = {
         "id": uuid.uuid4(),
@@ -69,7 +69,7 @@ async def register_product(session: AsyncSession, outbox: Outbox, data: dict) ->
     return created._asdict()
 
 
-async def get_product(session: AsyncSession, product_id: uuid.UUID, *, lock: bool = False) -> dict:
+async def get_product(session: AsyncConnection, product_id: uuid.UUID, *, lock: bool = False) -> dict:
     query = select(products).where(products.c.id == product_id)
     row = (await session.execute(query.with_for_update() if lock else query)).first()
     if row is None:
@@ -78,7 +78,7 @@ async def get_product(session: AsyncSession, product_id: uuid.UUID, *, lock: boo
 
 
 async def submit_product(
-    session: AsyncSession, outbox: Outbox, product_id: uuid.UUID, self_score: float | None
+    session: AsyncConnection, outbox: Outbox, product_id: uuid.UUID, self_score: float | None
 ) -> dict:
     product = await get_product(session, product_id, lock=True)
     producer = await get_producer(session, product["producer_id"])

@@ -11,13 +11,13 @@ from ocop_shared.contracts.evaluation import (
     ProductReferredToMinistry,
 )
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..adapters.tables import products
 from ..domain.products import ProductStatus, status_after_evaluation, transition
 
 
-async def _status(session: AsyncSession, product_id: object) -> ProductStatus:
+async def _status(session: AsyncConnection, product_id: object) -> ProductStatus:
     row = (
         await session.execute(
             select(products.c.status).where(products.c.id == product_id).with_for_update()
@@ -29,7 +29,7 @@ async def _status(session: AsyncSession, product_id: object) -> ProductStatus:
 
 
 async def on_evaluation_completed(
-    session: AsyncSession, event: EvaluationCompleted, _env: Envelope
+    session: AsyncConnection, event: EvaluationCompleted, _env: Envelope
 ) -> None:
     status = status_after_evaluation(await _status(session, event.product_id), event.stars)
     await session.execute(
@@ -40,7 +40,7 @@ async def on_evaluation_completed(
 
 
 async def on_product_recognized(
-    session: AsyncSession, event: ProductRecognized, _env: Envelope
+    session: AsyncConnection, event: ProductRecognized, _env: Envelope
 ) -> None:
     status = transition(await _status(session, event.product_id), ProductStatus.CERTIFIED)
     await session.execute(
@@ -54,7 +54,7 @@ async def on_product_recognized(
 
 
 async def on_referred_to_ministry(
-    session: AsyncSession, event: ProductReferredToMinistry, _env: Envelope
+    session: AsyncConnection, event: ProductReferredToMinistry, _env: Envelope
 ) -> None:
     await _status(session, event.product_id)
     await session.execute(
