@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from .auth import AuthConfig
 from .contracts import Event
 from .db import create_engine
-from .http import create_app
+from .http import ERROR_RESPONSES, create_app
 from .messaging.advisories import AdvisoryDeadLetters
 from .messaging.consumer import EventConsumer, Handler
 from .messaging.outbox import Outbox, OutboxRelay
@@ -167,7 +167,7 @@ class ServiceRuntime:
         )
         app.state.runtime = self
         for router in d.routers:
-            app.include_router(router)
+            app.include_router(router, responses=ERROR_RESPONSES)
         return app
 
 
