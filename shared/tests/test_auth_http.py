@@ -399,3 +399,13 @@ async def test_openapi_documents_bearer_scheme_and_error_body(client: httpx.Asyn
     validation = doc["components"]["schemas"]["HTTPValidationError"]
     assert set(validation["properties"]) == {"error", "detail"}
     assert (await client.get("/docs")).status_code == 200
+
+
+def test_dev_producer_token_can_act_for_a_real_producer() -> None:
+    from ocop_shared.auth import decode_token, dev_tokens
+
+    secret = "dev-secret-0123456789-abcdefghijklmnopqrstuv"
+    default = decode_token(dev_tokens(secret)["producer"], secret)
+    bound = decode_token(dev_tokens(secret, producer_id="4f1c")["producer"], secret)
+    assert default.producer_id == "producer-demo" and bound.producer_id == "4f1c"
+    assert bound.role == "producer" and bound.province_code == default.province_code

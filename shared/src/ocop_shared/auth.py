@@ -351,8 +351,18 @@ DEV_PRINCIPALS: dict[Role, Principal] = {
 
 
 def dev_tokens(
-    secret: str, *, issuer: str = DEFAULT_ISSUER, ttl: timedelta = timedelta(days=7)
+    secret: str,
+    *,
+    issuer: str = DEFAULT_ISSUER,
+    ttl: timedelta = timedelta(days=7),
+    producer_id: str | None = None,
 ) -> dict[str, str]:
-    """One token per role for local development, keyed by role name. Never use in production."""
+    """One token per role for local development, keyed by role name. Never use in production.
+    `producer_id` binds the producer token to a real producer (the demo data's)."""
     issuer_ = TokenIssuer(secret, issuer, ttl)
-    return {str(role): issuer_.issue(p) for role, p in DEV_PRINCIPALS.items()}
+    principals = dict(DEV_PRINCIPALS)
+    if producer_id is not None:
+        principals[Role.producer] = principals[Role.producer].model_copy(
+            update={"producer_id": producer_id}
+        )
+    return {str(role): issuer_.issue(p) for role, p in principals.items()}

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..auth import DEV_PRINCIPALS
-from .demo import DemoError, flow_summary, load_demo
+from .demo import DemoError, demo_producer_id, flow_summary, load_demo
 from .stack import (
     DEFAULT_HTTP_PORTS,
     HOST,
@@ -93,10 +93,15 @@ def _step(line: str) -> None:
     console.print(f"[dim]•[/] {line}")
 
 
-def _print_tokens(secret: str, registry_url: str, notifications_url: str, source: str) -> None:
+def _tokens(secret: str, data_dir: Path) -> dict[str, str]:
+    """The dev tokens; the producer one acts for the demo's first producer once loaded."""
     from ..auth import dev_tokens
 
-    tokens = dev_tokens(secret)
+    return dev_tokens(secret, producer_id=demo_producer_id(data_dir))
+
+
+def _print_tokens(tokens: dict[str, str], registry_url: str, notifications_url: str,
+                  source: str) -> None:
     console.print(f"\n[bold]Development tokens[/] (valid 7 days; {source}; "
                   "never use in production)")
     for role, token in tokens.items():
@@ -112,11 +117,9 @@ def _print_tokens(secret: str, registry_url: str, notifications_url: str, source
                   soft_wrap=True)
 
 
-def _write_tokens_env(data_dir: Path, secret: str) -> Path:
-    from ..auth import dev_tokens
-
+def _write_tokens_env(data_dir: Path, tokens: dict[str, str]) -> Path:
     path = data_dir / "tokens.env"
-    lines = [f"OCOP_TOKEN_{role.upper()}={token}" for role, token in dev_tokens(secret).items()]
+    lines = [f"OCOP_TOKEN_{role.upper()}={token}" for role, token in tokens.items()]
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write("\n".join(lines) + "\n")
@@ -148,9 +151,10 @@ def _print_stack(stack: Stack, secret_source: str) -> None:
     infra.add_row("Data folder", str(stack.data_dir))
     infra.add_row("Logs", str(stack.logs_dir / "<service>.log"))
     console.print(infra)
-    _print_tokens(stack.jwt_secret, stack.service_urls["registry"],
-                  stack.service_urls["notifications"], secret_source)
-    tokens_env = _write_tokens_env(stack.data_dir, stack.jwt_secret)
+    tokens = stack.tokens()
+    _print_tokens(tokens, stack.service_urls["registry"], stack.service_urls["notifications"],
+                  secret_source)
+    tokens_env = _write_tokens_env(stack.data_dir, tokens)
     console.print(f"[dim](also in {tokens_env}: `source` it for $OCOP_TOKEN_OPERATOR, …)[/]")
 
 
@@ -322,7 +326,7 @@ def tokens(
         pass
     source = ("secret from $OCOP_JWT_SECRET" if from_env
               else f"secret kept in {folder / SECRET_FILE}")
-    _print_tokens(secret, urls["registry"], urls["notifications"], source)
+    _print_tokens(_tokens(secret, folder), urls["registry"], urls["notifications"], source)
 
 
 def main() -> None:

@@ -91,6 +91,15 @@ def demo_loaded(data_dir: Path) -> bool:
         return False
 
 
+def demo_producer_id(data_dir: Path) -> str | None:
+    """The id of the demo's first producer, once registered (for the producer dev token)."""
+    try:
+        producers = json.loads((data_dir / MARKER_FILE).read_text("utf-8")).get("producers", {})
+    except (FileNotFoundError, ValueError):
+        return None
+    return next(iter(producers.values()), None)
+
+
 def _check(response: httpx.Response, what: str, expected: int) -> dict[str, Any]:
     if response.status_code != expected:
         raise DemoError(

@@ -39,6 +39,7 @@ from ..auth import MIN_SECRET_BYTES, dev_tokens
 from ..embedded._process import log_tail
 from ..embedded.nats import EmbeddedNats
 from ..embedded.ports import free_ports
+from .demo import demo_producer_id
 from ..embedded.postgres import EmbeddedPostgres, create_database, database_url
 
 SERVICES: tuple[str, ...] = ("registry", "evaluation", "promotion", "notifications")
@@ -367,8 +368,9 @@ class Stack:
         }
 
     def tokens(self) -> dict[str, str]:
-        """One development token per role, signed with this stack's secret."""
-        return dev_tokens(self.jwt_secret)
+        """One development token per role, signed with this stack's secret; once the demo
+        data is loaded, the producer token acts for its first producer."""
+        return dev_tokens(self.jwt_secret, producer_id=demo_producer_id(self.data_dir))
 
     # ----------------------------------------------------------------- start
 
