@@ -38,9 +38,12 @@ async def eventually(check, timeout: float = 60.0, what: str = "condition"):  # 
     raise AssertionError(f"{what} not reached within {timeout}s (last: {last!r})")
 
 
-async def register_and_submit(registry: httpx.AsyncClient, tax_code: str = "0109876543") -> Flow:
+async def register_and_submit(
+    registry: httpx.AsyncClient, tax_code: str = "0109876543"
+) -> Flow:
     producer = await registry.post("/producers", headers=OFFICIAL, json={
-        "name": "HTX Nông sản sạch Ba Vì", "kind": "cooperative", "tax_code": tax_code,
+        "name": "HTX Nông sản sạch Ba Vì", "kind": "cooperative", "registration_number": tax_code,
+        "legal_representative": "Phạm Thị Hoa",
         "province_code": "01", "commune_code": "00004", "email": "htx.bavi@example.vn",
     })
     assert producer.status_code == 201, producer.text

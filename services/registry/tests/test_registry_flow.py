@@ -20,7 +20,8 @@ OFFICIAL = auth_header(Role.provincial_official, province_code="01")
 PRODUCER_BODY = {
     "name": "HTX Chè Shan Tuyết Tà Xùa",
     "kind": "cooperative",
-    "tax_code": "0101234567",
+    "registration_number": "0101234567",
+    "legal_representative": "Lò Văn Pấng",
     "province_code": "01",
     "commune_code": "00004",
     "email": "htx@example.vn",
@@ -91,7 +92,8 @@ async def test_bad_input_names_the_field(registry) -> None:
     dup = await http.post("/producers", json={**PRODUCER_BODY, "name": "Other"},
                           headers=OFFICIAL)
     assert dup.status_code == 409
-    assert dup.json()["field"] == "tax_code" and PRODUCER_BODY["name"] in dup.json()["detail"]
+    assert dup.json()["field"] == "registration_number"
+    assert PRODUCER_BODY["name"] in dup.json()["detail"]
     missing = await http.post("/products", json={"producer_id": str(uuid.uuid4()),
                                                  "name": "X Y", "product_set": "tea"},
                               headers=OFFICIAL)

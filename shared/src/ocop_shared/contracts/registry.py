@@ -20,6 +20,37 @@ class ProducerRegistered(Event, service="registry", entity="producer"):
     commune_code: str | None = None
     email: str | None = None
     phone: str | None = None
+    registration_type: str | None = None
+    registration_number: str | None = None
+    legal_representative: str | None = None
+    female_owned: bool = False
+    ethnic_minority_owned: bool = False
+
+
+class ProducerUpdated(Event, service="registry", entity="producer"):
+    """A producer's details changed; the payload is the whole record as it now stands."""
+
+    producer_id: uuid.UUID
+    name: str
+    kind: str
+    province_code: str
+    commune_code: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    registration_type: str
+    registration_number: str
+    legal_representative: str | None = None
+    female_owned: bool = False
+    ethnic_minority_owned: bool = False
+    changed: list[str] = Field(description="The fields this update changed")
+
+
+class ProducerDeactivated(Event, service="registry", entity="producer"):
+    """A producer left the programme (dissolved, merged, withdrew): it can register and submit
+    nothing more; its records stay."""
+
+    producer_id: uuid.UUID
+    reason: str
 
 
 class ProductRegistered(Event, service="registry", entity="product"):

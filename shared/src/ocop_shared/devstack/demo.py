@@ -29,6 +29,7 @@ class DemoProducer:
     name: str
     kind: str
     tax_code: str
+    legal_representative: str
     commune_code: str  # a current ward of province 01 (vietnam-provinces)
     commune_name: str
     email: str
@@ -47,9 +48,10 @@ class DemoProduct:
 
 PRODUCERS = (
     DemoProducer("ba-dinh", "HTX Nông sản sạch Ba Đình", "cooperative", "0108000001",
-                 "00004", "Phường Ba Đình", "htx.badinh@example.vn", "0912000001"),
+                 "Nguyễn Thị Lan", "00004", "Phường Ba Đình", "htx.badinh@example.vn",
+                 "0912000001"),
     DemoProducer("ngoc-ha", "Công ty TNHH Trà Ngọc Hà", "enterprise", "0108000002",
-                 "00008", "Phường Ngọc Hà", "tra.ngocha@example.vn", "0912000002"),
+                 "Trần Văn Minh", "00008", "Phường Ngọc Hà", "tra.ngocha@example.vn", "0912000002"),
 )
 
 PRODUCTS = (
@@ -135,7 +137,8 @@ def load_demo(
             if p.key in state.data["producers"]:
                 continue
             body = _check(http.post(f"{registry}/producers", headers=official, json={
-                "name": p.name, "kind": p.kind, "tax_code": p.tax_code, "province_code": PROVINCE,
+                "name": p.name, "kind": p.kind, "registration_number": p.tax_code,
+                "legal_representative": p.legal_representative, "province_code": PROVINCE,
                 "commune_code": p.commune_code, "email": p.email, "phone": p.phone,
             }), f"register producer {p.name}", 201)
             state.data["producers"][p.key] = body["id"]

@@ -16,7 +16,11 @@ from nats.js.errors import NotFoundError
 from ..contracts import SERVICES, Event
 from ..contracts.evaluation import EvaluationCompleted, ProductRecognized, ProductReferredToMinistry
 from ..contracts.promotion import CeremonyScheduled, ProductAddedToCeremony
-from ..contracts.registry import ProducerRegistered, ProductSubmittedForEvaluation
+from ..contracts.registry import (
+    ProducerRegistered,
+    ProducerUpdated,
+    ProductSubmittedForEvaluation,
+)
 
 DUPLICATE_WINDOW_SECONDS = 2 * 60 * 60
 """JetStream drops a second message with the same Nats-Msg-Id within this window. It covers a
@@ -154,7 +158,7 @@ TOPOLOGY = Topology(
             (EvaluationCompleted, ProductRecognized, ProductReferredToMinistry),
         ),
         ConsumerSpec("promotion", "evaluation", (ProductRecognized,)),
-        ConsumerSpec("notifications", "registry", (ProducerRegistered,)),
+        ConsumerSpec("notifications", "registry", (ProducerRegistered, ProducerUpdated)),
         ConsumerSpec(
             "notifications", "evaluation", (EvaluationCompleted, ProductReferredToMinistry)
         ),

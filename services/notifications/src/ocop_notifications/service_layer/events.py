@@ -1,6 +1,6 @@
 """How the notifications service reacts to the other services' events.
 
-ProducerRegistered keeps the recipients in step; every other event becomes one inbox delivery
+ProducerRegistered and ProducerUpdated keep the recipients in step; every other event becomes one inbox delivery
 per producer it concerns, and each new delivery is announced with NotificationDelivered.
 Each handler runs inside the consumer's transaction (inbox row + effects + outbox commit
 together); the unique (source event, recipient, channel) makes a redelivered event harmless
@@ -15,7 +15,7 @@ from ocop_shared.contracts import Envelope, Event
 from ocop_shared.contracts.evaluation import EvaluationCompleted, ProductReferredToMinistry
 from ocop_shared.contracts.notifications import NotificationDelivered
 from ocop_shared.contracts.promotion import CeremonyScheduled, ProductAddedToCeremony
-from ocop_shared.contracts.registry import ProducerRegistered
+from ocop_shared.contracts.registry import ProducerRegistered, ProducerUpdated
 from ocop_shared.messaging.consumer import Handler
 from ocop_shared.messaging.outbox import Outbox
 from sqlalchemy import func
@@ -28,9 +28,10 @@ from ..domain.messages import NotifiableEvent, message_for, recipients_for
 
 
 async def on_producer_registered(
-    session: AsyncConnection, event: ProducerRegistered, _env: Envelope
+    session: AsyncConnection, event: ProducerRegistered | ProducerUpdated, _env: Envelope
 ) -> None:
-    """Create the producer's recipient, or refresh its name, email and province."""
+    """Create the producer's recipient, or refresh its name, email and province (also on
+    ProducerUpdated)."""
     values = {"name": event.name, "email": event.email, "province_code": event.province_code}
     await session.execute(
         pg_insert(recipients)
@@ -87,6 +88,7 @@ def handlers(outbox: Outbox) -> dict[type[Event], Handler]:
 
     return {
         ProducerRegistered: on_producer_registered,
+        ProducerUpdated: on_producer_registered,
         EvaluationCompleted: on_notifiable_event,
         ProductReferredToMinistry: on_notifiable_event,
         CeremonyScheduled: on_notifiable_event,

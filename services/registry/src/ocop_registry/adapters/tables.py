@@ -13,6 +13,8 @@ from sqlalchemy import (
     Numeric,
     String,
     Table,
+    Text,
+    UniqueConstraint,
     func,
 )
 from sqlalchemy.dialects.postgresql import UUID
@@ -25,12 +27,24 @@ producers = Table(
     Column("id", UUID(as_uuid=True), primary_key=True),
     Column("name", String(300), nullable=False),
     Column("kind", String(40), nullable=False),
-    Column("tax_code", String(20), nullable=False, unique=True),
-    Column("province_code", String(4), nullable=False, index=True),
-    Column("commune_code", String(8)),
-    Column("email", String(254)),
+    Column("registration_type", String(40), nullable=False),
+    Column("registration_number", String(50), nullable=False),
+    Column("legal_representative", String(300)),
     Column("phone", String(20)),
+    Column("email", String(254)),
+    Column("street_address", String(300)),
+    Column("province_code", String(4), nullable=False, index=True),
+    Column("commune_code", String(8), index=True),
+    Column("legacy_district", String(300)),
+    Column("female_owned", Boolean, nullable=False, server_default="false"),
+    Column("ethnic_minority_owned", Boolean, nullable=False, server_default="false"),
+    Column("active", Boolean, nullable=False, server_default="true"),
+    Column("deactivation_reason", String(500)),
+    Column("search_text", Text, nullable=False, server_default=""),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("registration_type", "registration_number",
+                     name="uq_producers_registration"),
 )
 
 products = Table(

@@ -7,7 +7,9 @@ import uuid
 
 from ocop_shared.clock import today_in_vietnam
 from ocop_shared.contracts.registry import (
+    ProducerDeactivated,
     ProducerRegistered,
+    ProducerUpdated,
     ProductRegistered,
     ProductSubmittedForEvaluation,
 )
@@ -17,35 +19,105 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..adapters.tables import producers, products
+from ..domain.search import search_text
 from ..domain.products import IllegalTransition, ProductStatus, transition
 
 
-async def register_producer(session: AsyncConnection, outbox: Outbox, data: dict) -> dict:
-    existing = (
-        await session.execute(
-            select(producers.c.id, producers.c.name).where(producers.c.tax_code == data["tax_code"])
-        )
-    ).first()
+_EVENT_FIELDS = (
+    "name", "kind", "province_code", "commune_code", "email", "phone", "registration_type",
+    "registration_number", "legal_representative", "female_owned", "ethnic_minority_owned",
+)
+
+
+async def _refuse_duplicate_registration(
+    session: AsyncConnection, data: dict, *, other_than: uuid.UUID | None = None
+) -> None:
+    query = select(producers.c.id, producers.c.name).where(
+        producers.c.registration_type == data["registration_type"],
+        producers.c.registration_number == data["registration_number"],
+    )
+    if other_than is not None:
+        query = query.where(producers.c.id != other_than)
+    existing = (await session.execute(query)).first()
     if existing is not None:
         raise Conflict(
-            "duplicate_tax_code",
-            f"tax code {data['tax_code']} is already registered to producer "
-            f"{existing.name} ({existing.id})",
-            field="tax_code",
+            "duplicate_registration",
+            f"{data['registration_type']} {data['registration_number']} is already registered "
+            f"to producer {existing.name} ({existing.id})",
+            field="registration_number",
         )
-    row = {"id": uuid.uuid4(), **data}
+
+
+def _searchable(data: dict) -> str:
+    return search_text(data["name"], data.get("registration_number"),
+                       data.get("legal_representative"))
+
+
+async def register_producer(session: AsyncConnection, outbox: Outbox, data: dict) -> dict:
+    await _refuse_duplicate_registration(session, data)
+    row = {"id": uuid.uuid4(), **data, "search_text": _searchable(data)}
     created = (await session.execute(insert(producers).values(row).returning(producers))).one()
-    await outbox.add(session, ProducerRegistered(producer_id=row["id"], **{
-        k: data.get(k) for k in ("name", "kind", "province_code", "commune_code", "email", "phone")
-    }))
+    await outbox.add(session, ProducerRegistered(
+        producer_id=row["id"], **{k: data.get(k) for k in _EVENT_FIELDS}))
     return created._asdict()
 
 
-async def get_producer(session: AsyncConnection, producer_id: uuid.UUID) -> dict:
-    row = (await session.execute(select(producers).where(producers.c.id == producer_id))).first()
+async def get_producer(
+    session: AsyncConnection, producer_id: uuid.UUID, *, lock: bool = False
+) -> dict:
+    query = select(producers).where(producers.c.id == producer_id)
+    row = (await session.execute(query.with_for_update() if lock else query)).first()
     if row is None:
         raise NotFound("producer_not_found", f"no producer {producer_id}", field="producer_id")
     return row._asdict()
+
+
+def _require_active(producer: dict) -> None:
+    if not producer["active"]:
+        raise Conflict("producer_inactive",
+                       f"producer {producer['name']} was deactivated: "
+                       f"{producer['deactivation_reason']}", field="producer_id")
+
+
+async def update_producer(
+    session: AsyncConnection, outbox: Outbox, producer_id: uuid.UUID, merged: dict,
+    changed: list[str],
+) -> dict:
+    """Store `merged` (the current record with the validated changes) and announce it."""
+    current = await get_producer(session, producer_id, lock=True)
+    _require_active(current)
+    if not changed:
+        return current
+    if {"registration_type", "registration_number"} & set(changed):
+        await _refuse_duplicate_registration(session, merged, other_than=producer_id)
+    values = {k: merged[k] for k in changed}
+    updated = (
+        await session.execute(
+            update(producers).where(producers.c.id == producer_id)
+            .values(**values, search_text=_searchable(merged), updated_at=func.now())
+            .returning(producers)
+        )
+    ).one()._asdict()
+    await outbox.add(session, ProducerUpdated(
+        producer_id=producer_id, changed=sorted(changed),
+        **{k: updated[k] for k in _EVENT_FIELDS}))
+    return updated
+
+
+async def deactivate_producer(
+    session: AsyncConnection, outbox: Outbox, producer_id: uuid.UUID, reason: str
+) -> dict:
+    current = await get_producer(session, producer_id, lock=True)
+    _require_active(current)
+    updated = (
+        await session.execute(
+            update(producers).where(producers.c.id == producer_id)
+            .values(active=False, deactivation_reason=reason, updated_at=func.now())
+            .returning(producers)
+        )
+    ).one()._asdict()
+    await outbox.add(session, ProducerDeactivated(producer_id=producer_id, reason=reason))
+    return updated
 
 
 def _new_product_code(province_code: str) -> str:
@@ -55,6 +127,7 @@ def _new_product_code(province_code: str) -> str:
 
 async def register_product(session: AsyncConnection, outbox: Outbox, data: dict) -> dict:
     producer = await get_producer(session, data["producer_id"])
+    _require_active(producer)
     row = {
         "id": uuid.uuid4(),
         "code": _new_product_code(producer["province_code"]),
@@ -82,6 +155,7 @@ async def submit_product(
 ) -> dict:
     product = await get_product(session, product_id, lock=True)
     producer = await get_producer(session, product["producer_id"])
+    _require_active(producer)
     try:
         status = transition(ProductStatus(product["status"]), ProductStatus.SUBMITTED)
     except IllegalTransition as exc:
