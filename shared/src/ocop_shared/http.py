@@ -163,7 +163,8 @@ async def _run_readiness(readiness: ReadinessCheck | None) -> dict[str, bool]:
     if readiness is None:
         return {}
     try:
-        checks = await asyncio.wait_for(readiness(), timeout=READINESS_TIMEOUT_SECONDS)
+        async with asyncio.timeout(READINESS_TIMEOUT_SECONDS):
+            checks = await readiness()
     except TimeoutError:
         log.warning("http.readiness_timeout", timeout_seconds=READINESS_TIMEOUT_SECONDS)
         return {"checks_completed": False}

@@ -14,6 +14,11 @@ from pydantic import BaseModel, ConfigDict
 
 SERVICES = ("registry", "evaluation", "promotion", "notifications")
 
+ENTITY_ID_FIELDS = (
+    "product_id", "ceremony_id", "producer_id", "evaluation_id", "delivery_id", "id",
+)
+"""Payload fields that name the entity an event is about, most specific first."""
+
 _TOKEN = re.compile(r"^[a-z][a-z0-9-]*$")
 
 
@@ -69,11 +74,9 @@ class Event(BaseModel):
 
     def entity_id(self) -> str | None:
         """The CloudEvents `subject`: the id of the entity this event is about."""
-        for field in (
-            "product_id", "ceremony_id", "producer_id", "evaluation_id", "delivery_id", "id"
-        ):
-            value = getattr(self, field, None)
-            if value is not None:
+        fields = type(self).model_fields
+        for field in ENTITY_ID_FIELDS:
+            if field in fields and (value := getattr(self, field)) is not None:
                 return str(value)
         return None
 

@@ -131,6 +131,10 @@ class EventConsumer:
         self.batch_size = batch_size
         self.retry_base_seconds = retry_base_seconds
         self.name = f"{spec.durable}@{spec.stream}"
+        # built once: the batch's rows go as parameters, new ids come back
+        self._inbox_insert = (
+            pg_insert(inbox).on_conflict_do_nothing().returning(inbox.c.event_id)
+        )
 
     async def run(self) -> None:
         """Fetch and handle until cancelled; survives broker restarts and database outages."""
@@ -169,12 +173,7 @@ class EventConsumer:
             {"consumer": self.spec.durable, "event_id": i.envelope.id, "event_type": i.envelope.type}
             for i in items
         ]
-        result = await session.execute(
-            pg_insert(self.inbox)
-            .values(rows)
-            .on_conflict_do_nothing()
-            .returning(self.inbox.c.event_id)
-        )
+        result = await session.execute(self._inbox_insert, rows)
         fresh = set(result.scalars().all())
         for item in items:
             if item.envelope.id not in fresh:

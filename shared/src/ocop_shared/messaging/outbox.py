@@ -30,7 +30,8 @@ class Outbox:
     def __init__(self, table: Table, *, source: str) -> None:
         self.table = table
         self.source = source
-        self._insert = insert(table)  # built once: the row goes as parameters
+        # built once (the row goes as parameters); inline: no RETURNING of the new key
+        self._insert = insert(table).inline()
 
     async def add(
         self,
@@ -128,8 +129,11 @@ class OutboxRelay:
             listener.cancel()
 
     async def _wait_for_wake(self) -> None:
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
+        # that arrives as the wait ends, and the relay would then never stop
         try:
-            await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+            async with asyncio.timeout(self.poll_seconds):
+                await self._wake.wait()
         except TimeoutError:
             pass
         self._wake.clear()
