@@ -115,6 +115,13 @@ def test_demo_data_uses_real_wards_of_ha_noi() -> None:
     assert sorted(p.final_score for p in PRODUCTS) == [61, 78, 92]
 
 
+def test_demo_products_use_known_product_sets() -> None:
+    from ocop_shared.contracts.classification import product_set
+
+    for product in PRODUCTS:
+        product_set(product.product_set)  # KeyError naming the code if unknown
+
+
 def test_up_help_shows_an_example() -> None:
     result = CliRunner().invoke(app, ["up", "--help"], env={"COLUMNS": "120"})
     assert result.exit_code == 0, result.output

@@ -55,9 +55,9 @@ PRODUCERS = (
 )
 
 PRODUCTS = (
-    DemoProduct("tra-sen", "ngoc-ha", "Trà sen Tây Hồ", "beverages", 90, 92),
-    DemoProduct("mat-ong", "ba-dinh", "Mật ong hoa nhãn", "food", 80, 78),
-    DemoProduct("banh-com", "ba-dinh", "Bánh cốm làng Vòng", "food", 65, 61),
+    DemoProduct("tra-sen", "ngoc-ha", "Trà sen Tây Hồ", "tea", 90, 92),
+    DemoProduct("mat-ong", "ba-dinh", "Mật ong hoa nhãn", "honey", 80, 78),
+    DemoProduct("banh-com", "ba-dinh", "Bánh cốm làng Vòng", "confectionery", 65, 61),
 )
 """92: referred to the Ministry (90+); 78 and 61: recognised by the province."""
 

@@ -4,6 +4,7 @@ from ocop_shared.messaging.tables import messaging_tables
 from ocop_shared.runtime import MessagingTables
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
@@ -55,7 +56,11 @@ products = Table(
     Column("producer_id", UUID(as_uuid=True), ForeignKey("producers.id"), nullable=False,
            index=True),
     Column("name", String(300), nullable=False),
-    Column("product_set", String(100), nullable=False),
+    Column("description", Text),
+    Column("product_set", String(100), nullable=False, index=True),
+    # Derived from the product set (ocop_shared.contracts.classification); NULL only for rows
+    # migrated with a set code the list does not know.
+    Column("product_group", String(4), index=True),
     Column("status", String(30), nullable=False, index=True),
     Column("self_score", Numeric(5, 2)),
     Column("score", Numeric(5, 2)),
@@ -64,9 +69,27 @@ products = Table(
     Column("decision_number", String(100)),
     Column("decision_date", Date),
     Column("referred_to_ministry", Boolean, nullable=False, server_default="false"),
+    Column("search_text", Text, nullable=False, server_default=""),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now(),
            onupdate=func.now()),
 )
+
+product_standards = Table(
+    "product_standards",
+    metadata,
+    Column("product_id", UUID(as_uuid=True), ForeignKey("products.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("position", Integer, primary_key=True),  # the order they were given in
+    Column("standard", String(20), nullable=False),
+    Column("name", String(200)),  # what an "other" standard is
+    Column("certificate_number", String(100), nullable=False),
+    Column("issuer", String(300), nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_until", Date, nullable=False),
+    CheckConstraint("valid_until > valid_from", name="ck_product_standards_validity"),
+)
+"""The standards a product is certified to (ISO 22000, HACCP, VietGAP...), each with its
+certificate; replaced as a whole."""
 
 messaging = MessagingTables(*messaging_tables(metadata))

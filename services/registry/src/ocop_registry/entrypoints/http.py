@@ -6,12 +6,14 @@ import uuid
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
 from ocop_shared.auth import Principal, Role, check_province, require
+from ocop_shared.contracts.classification import CLASSIFICATION, Classification
 from ocop_shared.errors import Forbidden, NotFound
 from ocop_shared.pagination import Page, PageParams, page_params, paginate
 from ocop_shared.runtime import runtime_of, unit_of_work
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import String, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..adapters.tables import producers, products
 from ..domain.producers import ProducerKind
@@ -20,13 +22,18 @@ from ..domain.search import like_pattern
 from ..service_layer import commands
 from .schemas import (
     DeactivateIn,
+    GroupCode,
     ProducerFields,
     ProducerIn,
     ProducerOut,
     ProducerPatch,
+    ProductFields,
     ProductIn,
     ProductOut,
+    ProductPatch,
+    ProductSetCode,
     PublicProduct,
+    StandardsIn,
     SubmitIn,
 )
 
@@ -54,6 +61,21 @@ def _check_producer_access(principal: Principal, producer: dict) -> None:
     check_province(principal, producer["province_code"])
     if principal.role is Role.producer and principal.producer_id != str(producer["id"]):
         raise Forbidden("forbidden", "a producer may only act on its own products")
+
+
+def _revalidated(model: type[BaseModel], merged: dict, changes: dict) -> dict:
+    """`merged` (a stored record with a partial update applied) validated as a whole by
+    `model`; a 422 naming the body's fields at fault otherwise."""
+    try:
+        return model.model_validate(merged).model_dump(mode="json")
+    except ValidationError as exc:
+        errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
+        raise RequestValidationError(errors, body=changes) from None
+
+
+async def _shown(session: AsyncConnection, product: dict) -> dict:
+    """A product as the API shows it: with its standards."""
+    return (await commands.with_standards(session, [product]))[0]
 
 
 @router.post("/producers", status_code=status.HTTP_201_CREATED, response_model=ProducerOut,
@@ -111,12 +133,8 @@ async def update_producer(
         current = await commands.get_producer(session, producer_id)
         check_province(principal, current["province_code"])
         changes = body.model_dump(exclude_unset=True)
-        merged_in = {k: current[k] for k in ProducerFields.model_fields} | changes
-        try:
-            merged = ProducerFields.model_validate(merged_in).model_dump(mode="json")
-        except ValidationError as exc:
-            errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
-            raise RequestValidationError(errors, body=changes) from None
+        merged = _revalidated(
+            ProducerFields, {k: current[k] for k in ProducerFields.model_fields} | changes, changes)
         check_province(principal, merged["province_code"])
         changed = [k for k in changes if merged[k] != current[k]]
         return await commands.update_producer(
@@ -149,16 +167,26 @@ async def get_producer(
     return producer
 
 
+@router.get("/product-sets", response_model=Classification, tags=["products"])
+async def product_sets(principal: Principal = Depends(readers)) -> Classification:
+    """The product classification (groups I-VI and their product sets) products are
+    registered with; its `status` says whether the list is the official one."""
+    return CLASSIFICATION
+
+
 @router.post("/products", status_code=status.HTTP_201_CREATED, response_model=ProductOut,
              tags=["products"])
 async def register_product(
     body: ProductIn, request: Request, principal: Principal = Depends(producers_or_officials)
 ) -> dict:
+    """Register a draft product of a producer, in a product set of the classification (its
+    group follows), with the standards it holds."""
     async with unit_of_work(request) as session:
         _check_producer_access(principal, await commands.get_producer(session, body.producer_id))
-        return await commands.register_product(
+        created = await commands.register_product(
             session, runtime_of(request).outbox, body.model_dump()
         )
+        return await _shown(session, created)
 
 
 @router.get("/products", response_model=Page[ProductOut], tags=["products"])
@@ -166,19 +194,76 @@ async def list_products(
     request: Request,
     status_filter: ProductStatus | None = Query(None, alias="status"),
     province_code: str | None = None,
+    commune_code: str | None = Query(None, description="The producer's commune/ward"),
+    producer_id: uuid.UUID | None = None,
+    group: GroupCode | None = Query(None, description="I to VI"),
+    product_set: ProductSetCode | None = Query(None, description="A code of GET /product-sets"),
+    q: str | None = Query(None, max_length=200,
+                          description="Words of the product's name; accents optional "
+                                      "('mat ong' finds 'Mật ong')"),
     page: PageParams = Depends(page_params),
     principal: Principal = Depends(readers),
 ) -> dict:
+    """Products, oldest first; officials and council members see their own province only,
+    a producer its own products."""
     query = select(products).join(producers, producers.c.id == products.c.producer_id)
     if principal.role is Role.producer:
         query = query.where(products.c.producer_id.cast(String) == (principal.producer_id or ""))
     province_code = _scoped_province(principal, province_code)
     if province_code:
         query = query.where(producers.c.province_code == province_code)
+    if commune_code:
+        query = query.where(producers.c.commune_code == commune_code)
+    if producer_id is not None:
+        query = query.where(products.c.producer_id == producer_id)
     if status_filter:
         query = query.where(products.c.status == status_filter.value)
+    if group:
+        query = query.where(products.c.product_group == group)
+    if product_set:
+        query = query.where(products.c.product_set == product_set)
+    if q:
+        query = query.where(products.c.search_text.like(like_pattern(q)))
     async with unit_of_work(request) as session:
-        return await paginate(session, query.order_by(products.c.created_at, products.c.id), page)
+        found = await paginate(session, query.order_by(products.c.created_at, products.c.id), page)
+        found["items"] = await commands.with_standards(session, found["items"])
+    return found
+
+
+@router.patch("/products/{product_id}", response_model=ProductOut, tags=["products"])
+async def update_product(
+    product_id: uuid.UUID, body: ProductPatch, request: Request,
+    principal: Principal = Depends(producers_or_officials),
+) -> dict:
+    """Change the name, description or product set (the group follows the set). Refused
+    (409) while the product is under evaluation, and for the name or set of a certified
+    product."""
+    async with unit_of_work(request) as session:
+        current = await commands.get_product(session, product_id)
+        _check_producer_access(principal, await commands.get_producer(session,
+                                                                     current["producer_id"]))
+        changes = body.model_dump(exclude_unset=True)
+        merged = _revalidated(
+            ProductFields, {k: current[k] for k in ProductFields.model_fields} | changes, changes)
+        changed = [k for k in changes if merged[k] != current[k]]
+        updated = await commands.update_product(session, product_id, merged, changed)
+        return await _shown(session, updated)
+
+
+@router.put("/products/{product_id}/standards", response_model=ProductOut, tags=["products"])
+async def replace_standards(
+    product_id: uuid.UUID, body: StandardsIn, request: Request,
+    principal: Principal = Depends(producers_or_officials),
+) -> dict:
+    """Replace the list of standards the product holds (an empty list removes them all).
+    Refused (409) while the product is under evaluation."""
+    async with unit_of_work(request) as session:
+        current = await commands.get_product(session, product_id)
+        _check_producer_access(principal, await commands.get_producer(session,
+                                                                     current["producer_id"]))
+        updated = await commands.replace_standards(
+            session, product_id, [s.model_dump() for s in body.standards])
+        return await _shown(session, updated)
 
 
 @router.get("/products/{product_id}", response_model=ProductOut, tags=["products"])
@@ -189,7 +274,7 @@ async def get_product(
         product = await commands.get_product(session, product_id)
         _check_producer_access(principal, await commands.get_producer(session,
                                                                      product["producer_id"]))
-    return product
+        return await _shown(session, product)
 
 
 @router.post("/products/{product_id}/submit", response_model=ProductOut, tags=["products"])
@@ -201,9 +286,10 @@ async def submit_product(
         product = await commands.get_product(session, product_id)
         _check_producer_access(principal, await commands.get_producer(session,
                                                                      product["producer_id"]))
-        return await commands.submit_product(
+        submitted = await commands.submit_product(
             session, runtime_of(request).outbox, product_id, body.self_score
         )
+        return await _shown(session, submitted)
 
 
 @router.get("/public/products/{code}", response_model=PublicProduct, tags=["public"])

@@ -6,7 +6,9 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
+from ocop_shared.contracts.classification import all_groups, product_set
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     EmailStr,
@@ -23,6 +25,7 @@ from ..domain.producers import (
     check_registration_type,
     normalise_registration_number,
 )
+from ..domain.products import Standard, check_distinct, check_validity
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=300)]
 
@@ -131,13 +134,102 @@ class ProducerOut(BaseModel):
     updated_at: datetime
 
 
-class ProductIn(BaseModel):
+def _known_product_set(code: str) -> str:
+    try:
+        product_set(code)
+    except KeyError as exc:
+        raise ValueError(str(exc)) from None
+    return code
+
+
+def _known_group(code: str) -> str:
+    codes = [g.code for g in all_groups()]
+    if code not in codes:
+        raise ValueError(f"unknown product group {code!r}; groups are {', '.join(codes)}")
+    return code
+
+
+ProductSetCode = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    AfterValidator(_known_product_set),
+]
+"""A product set code from the shared classification, e.g. 'tea' (GET /product-sets)."""
+GroupCode = Annotated[str, AfterValidator(_known_group)]
+"""A product group, I to VI."""
+Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                               max_length=5000)]
+
+
+class StandardIn(BaseModel):
+    """A standard the product is certified to, with the certificate that proves it."""
+
     model_config = ConfigDict(extra="forbid")
 
-    producer_id: uuid.UUID
+    standard: Standard
+    name: ShortText | None = Field(None, validate_default=True,
+                                   description="What the standard is; required for 'other'")
+    certificate_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                                         max_length=100)]
+    issuer: ShortText = Field(description="The certification body")
+    valid_from: date
+    valid_until: date = Field(description="After valid_from")
+
+    @field_validator("name")
+    @classmethod
+    def _other_is_named(cls, name: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("standard") is Standard.other and not name:
+            raise ValueError("an 'other' standard needs its name, e.g. 'FSSC 22000'")
+        return name
+
+    @field_validator("valid_until")
+    @classmethod
+    def _after_start(cls, valid_until: date, info: ValidationInfo) -> date:
+        valid_from = info.data.get("valid_from")
+        if valid_from is not None:
+            check_validity(valid_from, valid_until)
+        return valid_until
+
+
+def _distinct(standards: list[StandardIn]) -> list[StandardIn]:
+    check_distinct((s.standard.value, s.certificate_number) for s in standards)
+    return standards
+
+
+Standards = Annotated[list[StandardIn], Field(max_length=30), AfterValidator(_distinct)]
+
+
+class ProductFields(BaseModel):
+    """Fields a product is registered and edited with."""
+
+    model_config = ConfigDict(extra="forbid")
+
     name: Name
-    product_set: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2,
-                                                  max_length=100)]
+    description: Description | None = None
+    product_set: ProductSetCode = Field(
+        description="A product set code (GET /product-sets); it decides the group")
+
+
+class ProductIn(ProductFields):
+    producer_id: uuid.UUID
+    standards: Standards = []
+
+
+class ProductPatch(BaseModel):
+    """A partial edit: only the fields given change; the result is validated as a whole."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    description: Description | None = Field(None, description="null clears it")
+    product_set: str | None = None
+
+
+class StandardsIn(BaseModel):
+    """The whole list of standards a product holds (replaces the previous one)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    standards: Standards
 
 
 class SubmitIn(BaseModel):
@@ -146,12 +238,24 @@ class SubmitIn(BaseModel):
     self_score: float | None = Field(None, ge=0, le=100, description="Producer's self-assessment")
 
 
+class StandardOut(BaseModel):
+    standard: str
+    name: str | None
+    certificate_number: str
+    issuer: str
+    valid_from: date
+    valid_until: date
+
+
 class ProductOut(BaseModel):
     id: uuid.UUID
     code: str
     producer_id: uuid.UUID
     name: str
+    description: str | None
     product_set: str
+    product_group: str | None = Field(description="I to VI, from the product set")
+    standards: list[StandardOut]
     status: str
     self_score: float | None
     score: float | None

@@ -6,6 +6,7 @@ import secrets
 import uuid
 
 from ocop_shared.clock import today_in_vietnam
+from ocop_shared.contracts.classification import group_of
 from ocop_shared.contracts.registry import (
     ProducerDeactivated,
     ProducerRegistered,
@@ -15,12 +16,18 @@ from ocop_shared.contracts.registry import (
 )
 from ocop_shared.errors import Conflict, NotFound
 from ocop_shared.messaging.outbox import Outbox
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..adapters.tables import producers, products
+from ..adapters.tables import producers, product_standards, products
+from ..domain.products import (
+    IllegalTransition,
+    NotEditable,
+    ProductStatus,
+    check_editable,
+    transition,
+)
 from ..domain.search import search_text
-from ..domain.products import IllegalTransition, ProductStatus, transition
 
 
 _EVENT_FIELDS = (
@@ -125,16 +132,50 @@ def _new_product_code(province_code: str) -> str:
     return f"OCOP-{province_code}-{secrets.token_hex(4).upper()}"
 
 
+def _derived(fields: dict) -> dict:
+    """The columns a product's fields decide: its group (from the product set) and the folded
+    text it is searched by."""
+    return {"product_group": group_of(fields["product_set"]).code,
+            "search_text": search_text(fields["name"])}
+
+
+async def _store_standards(
+    session: AsyncConnection, product_id: uuid.UUID, standards: list[dict]
+) -> None:
+    """Replace the product's standards by `standards`, kept in the order given."""
+    await session.execute(
+        delete(product_standards).where(product_standards.c.product_id == product_id))
+    if standards:
+        await session.execute(insert(product_standards), [
+            {"product_id": product_id, "position": i, **s} for i, s in enumerate(standards)])
+
+
+async def with_standards(session: AsyncConnection, rows: list[dict]) -> list[dict]:
+    """The product rows, each with its `standards` list (one query for all of them)."""
+    held: dict[uuid.UUID, list[dict]] = {row["id"]: [] for row in rows}
+    if held:
+        query = (select(product_standards)
+                 .where(product_standards.c.product_id.in_(list(held)))
+                 .order_by(product_standards.c.product_id, product_standards.c.position))
+        for standard in (await session.execute(query)).all():
+            held[standard.product_id].append(standard._asdict())
+    return [{**row, "standards": held[row["id"]]} for row in rows]
+
+
 async def register_product(session: AsyncConnection, outbox: Outbox, data: dict) -> dict:
+    """Register a draft product; `data` holds the product's fields and its standards."""
     producer = await get_producer(session, data["producer_id"])
     _require_active(producer)
+    fields = {k: v for k, v in data.items() if k != "standards"}
     row = {
         "id": uuid.uuid4(),
         "code": _new_product_code(producer["province_code"]),
         "status": ProductStatus.DRAFT.value,
-        **data,
+        **fields,
+        **_derived(fields),
     }
     created = (await session.execute(insert(products).values(row).returning(products))).one()
+    await _store_standards(session, row["id"], data.get("standards", []))
     await outbox.add(session, ProductRegistered(
         product_id=row["id"], product_code=row["code"], producer_id=producer["id"],
         name=row["name"], product_set=row["product_set"], province_code=producer["province_code"],
@@ -174,4 +215,55 @@ async def submit_product(
         commune_code=producer["commune_code"], product_set=product["product_set"],
         self_score=self_score, submitted_on=today_in_vietnam(),
     ))
+    return updated._asdict()
+
+
+async def _editable_product(
+    session: AsyncConnection, product_id: uuid.UUID, fields: list[str]
+) -> dict:
+    """The product, locked, when its producer is active and its status lets `fields` change;
+    Conflict saying why not otherwise."""
+    product = await get_product(session, product_id, lock=True)
+    _require_active(await get_producer(session, product["producer_id"]))
+    try:
+        check_editable(ProductStatus(product["status"]), fields)
+    except NotEditable as exc:
+        raise Conflict("product_not_editable", f"product {product['code']}: {exc}",
+                       field="status") from exc
+    return product
+
+
+async def update_product(
+    session: AsyncConnection, product_id: uuid.UUID, merged: dict, changed: list[str]
+) -> dict:
+    """Store `merged` (the product's name, description and product set with the validated
+    changes) when its status allows the `changed` fields to change.
+
+    No event: the registry's contracts have no ProductUpdated yet; evaluation reads the
+    product set from ProductSubmittedForEvaluation, which carries the edited value."""
+    if not changed:
+        return await get_product(session, product_id)
+    await _editable_product(session, product_id, changed)
+    updated = (
+        await session.execute(
+            update(products).where(products.c.id == product_id)
+            .values(**{k: merged[k] for k in changed}, **_derived(merged), updated_at=func.now())
+            .returning(products)
+        )
+    ).one()
+    return updated._asdict()
+
+
+async def replace_standards(
+    session: AsyncConnection, product_id: uuid.UUID, standards: list[dict]
+) -> dict:
+    """Replace the standards a product holds (not while it is under evaluation)."""
+    await _editable_product(session, product_id, ["standards"])
+    await _store_standards(session, product_id, standards)
+    updated = (
+        await session.execute(
+            update(products).where(products.c.id == product_id)
+            .values(updated_at=func.now()).returning(products)
+        )
+    ).one()
     return updated._asdict()
