@@ -5,7 +5,7 @@ the entry point, the tests and the benchmark all run it through `ServiceRuntime`
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +50,9 @@ class ServiceDefinition:
     handlers: dict[type[Event], Handler] = field(default_factory=dict)
     routers: list[APIRouter] = field(default_factory=list)
     description: str = ""
+    background: list[Callable[[ServiceRuntime], Awaitable[None]]] = field(default_factory=list)
+    """Long-running jobs the runtime starts beside relay and consumers (and cancels on stop),
+    e.g. a periodic sweep; each gets the runtime (engine, outbox)."""
 
     @property
     def source(self) -> str:
@@ -120,6 +123,8 @@ class ServiceRuntime:
                 dead_letter=tables.dead_letter,
             )
             self._spawn(advisories.run(), "max-deliveries-advisories")
+        for job in self.definition.background:
+            self._spawn(job(self), f"background-{getattr(job, '__name__', 'job')}")
         log.info("runtime.started", consumers=[c.name for c in self.consumers])
 
     def _spawn(self, coro: object, name: str) -> None:

@@ -1,25 +1,45 @@
 """The one place that assembles the registry service."""
 
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
+from ocop_shared.clock import today_in_vietnam
 from ocop_shared.runtime import ServiceDefinition
 
 from . import __version__
 from .adapters.tables import messaging, metadata
+from .domain.certificates import CertificateRules
 from .entrypoints.http import router
-from .service_layer.events import HANDLERS
+from .service_layer.events import build_handlers
+from .service_layer.reminders import reminder_sweep
+from .settings import CertificateSettings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
-def build_definition() -> ServiceDefinition:
-    return ServiceDefinition(
+def build_definition(
+    settings: CertificateSettings | None = None,
+    *,
+    today: Callable[[], date] = today_in_vietnam,
+) -> ServiceDefinition:
+    """The service; its certificate rules come from `settings` (a `RegistrySettings` will do),
+    by default from the environment. `today` dates the reminders (tests inject their own)."""
+    settings = settings or CertificateSettings()
+    rules = CertificateRules(
+        validity_months=settings.certificate_validity_months,
+        lead_days=tuple(settings.certificate_reminder_days),
+        sweep_seconds=settings.reminder_sweep_seconds,
+    )
+    definition = ServiceDefinition(
         name="registry",
         version=__version__,
         metadata=metadata,
         tables=messaging,
         migrations_dir=MIGRATIONS,
-        handlers=HANDLERS,
         routers=[router],
+        background=[reminder_sweep(rules, today)],
         description="Producers, products and dossiers; the public register of certificates.",
     )
+    definition.handlers.update(build_handlers(rules, definition.outbox()))
+    return definition

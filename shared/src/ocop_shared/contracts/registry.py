@@ -74,3 +74,71 @@ class ProductSubmittedForEvaluation(Event, service="registry", entity="product")
     product_set: str
     self_score: float | None = Field(None, ge=0, le=100)
     submitted_on: date
+
+
+class CertificateIssued(Event, service="registry", entity="certificate"):
+    """The register issued a certificate on a recognition decision; a product's previous
+    active certificate is superseded by it."""
+
+    certificate_id: uuid.UUID
+    product_id: uuid.UUID
+    producer_id: uuid.UUID
+    product_code: str
+    stars: int = Field(ge=3, le=5)
+    level: str
+    decision_number: str
+    decision_date: date
+    valid_until: date
+    authority: str
+
+
+class CertificateExpiringSoon(Event, service="registry", entity="certificate"):
+    """A reminder (once per lead time, e.g. 90 and 30 days before): the certificate ends on
+    `valid_until` unless the product is re-evaluated."""
+
+    certificate_id: uuid.UUID
+    product_id: uuid.UUID
+    producer_id: uuid.UUID
+    product_code: str
+    stars: int
+    valid_until: date
+    days_left: int = Field(ge=0)
+
+
+class CertificateExpired(Event, service="registry", entity="certificate"):
+    """The certificate reached `valid_until`: the product loses the OCOP mark and stars."""
+
+    certificate_id: uuid.UUID
+    product_id: uuid.UUID
+    producer_id: uuid.UUID
+    product_code: str
+    stars: int
+    valid_until: date
+
+
+class CertificateRevoked(Event, service="registry", entity="certificate"):
+    """A decision revoked the certificate (after an inspection or a failed re-evaluation)."""
+
+    certificate_id: uuid.UUID
+    product_id: uuid.UUID
+    producer_id: uuid.UUID
+    product_code: str
+    stars: int
+    decision_number: str
+    decision_date: date
+    reason: str
+
+
+class CertificateStarsChanged(Event, service="registry", entity="certificate"):
+    """A decision downgraded the certificate to fewer stars; its validity is unchanged."""
+
+    certificate_id: uuid.UUID
+    product_id: uuid.UUID
+    producer_id: uuid.UUID
+    product_code: str
+    previous_stars: int
+    stars: int = Field(ge=3, le=5)
+    decision_number: str
+    decision_date: date
+    reason: str
+    valid_until: date

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     Numeric,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import UUID
 
@@ -91,5 +93,48 @@ product_standards = Table(
 )
 """The standards a product is certified to (ISO 22000, HACCP, VietGAP...), each with its
 certificate; replaced as a whole."""
+
+certificates = Table(
+    "certificates",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("product_id", UUID(as_uuid=True), ForeignKey("products.id"), nullable=False,
+           index=True),
+    Column("stars", Integer, nullable=False),
+    Column("level", String(20), nullable=False),
+    Column("decision_number", String(100), nullable=False),
+    Column("decision_date", Date, nullable=False),
+    Column("authority", String(300), nullable=False),
+    Column("valid_until", Date, nullable=False, index=True),
+    Column("status", String(20), nullable=False, index=True),
+    # the decision that revoked or downgraded it, and why
+    Column("change_decision_number", String(100)),
+    Column("change_decision_date", Date),
+    Column("change_reason", String(1000)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now(),
+           onupdate=func.now()),
+    CheckConstraint("stars BETWEEN 3 AND 5", name="ck_certificates_stars"),
+    CheckConstraint("status IN ('active', 'superseded', 'expired', 'revoked')",
+                    name="ck_certificates_status"),
+    Index("uq_certificates_active_product", "product_id", unique=True,
+          postgresql_where=text("status = 'active'")),
+)
+"""The certificate register: one row per recognition decision; at most one active per
+product."""
+
+certificate_reminders = Table(
+    "certificate_reminders",
+    metadata,
+    Column("certificate_id", UUID(as_uuid=True),
+           ForeignKey("certificates.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(20), primary_key=True),  # 'expiring_90', 'expiring_30', 'expired'
+    Column("due_on", Date, nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("skipped", Boolean, nullable=False, server_default="false"),
+    Index("ix_certificate_reminders_due", "due_on", postgresql_where=text("sent_at IS NULL")),
+)
+"""The durable schedule of a certificate's reminders, written when it is issued; a sweep
+sends the due ones and stamps `sent_at` in the same transaction as the outbox row."""
 
 messaging = MessagingTables(*messaging_tables(metadata))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.exceptions import RequestValidationError
@@ -12,16 +13,19 @@ from ocop_shared.errors import Forbidden, NotFound
 from ocop_shared.pagination import Page, PageParams, page_params, paginate
 from ocop_shared.runtime import runtime_of, unit_of_work
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import String, select
+from sqlalchemy import String, case, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..adapters.tables import producers, products
+from ..adapters.tables import certificates, producers, products
+from ..domain.certificates import CertificateStatus
 from ..domain.producers import ProducerKind
 from ..domain.products import ProductStatus
 from ..domain.search import like_pattern
 from ..service_layer import commands
 from .schemas import (
+    CertificateOut,
     DeactivateIn,
+    DowngradeIn,
     GroupCode,
     ProducerFields,
     ProducerIn,
@@ -33,6 +37,7 @@ from .schemas import (
     ProductPatch,
     ProductSetCode,
     PublicProduct,
+    RevokeIn,
     StandardsIn,
     SubmitIn,
 )
@@ -294,19 +299,104 @@ async def submit_product(
 
 @router.get("/public/products/{code}", response_model=PublicProduct, tags=["public"])
 async def public_lookup(code: str, request: Request) -> dict:
-    """Anonymous: what the QR code on a package opens."""
+    """Anonymous: what the QR code on a package opens, with its certificate's validity and
+    status (the active certificate, else the latest one)."""
     async with unit_of_work(request) as session:
         row = (
             await session.execute(
                 select(
-                    products.c.code, products.c.name, producers.c.name.label("producer"),
-                    producers.c.province_code, products.c.status, products.c.stars,
-                    products.c.decision_number, products.c.decision_date,
+                    products.c.id, products.c.code, products.c.name,
+                    producers.c.name.label("producer"), producers.c.province_code,
+                    products.c.status, products.c.stars, products.c.decision_number,
+                    products.c.decision_date,
                 )
                 .join(producers, producers.c.id == products.c.producer_id)
                 .where(products.c.code == code)
             )
         ).first()
-    if row is None:
-        raise NotFound("product_not_found", f"no product with code {code}", field="code")
-    return row._asdict()
+        if row is None:
+            raise NotFound("product_not_found", f"no product with code {code}", field="code")
+        certificate = (
+            await session.execute(
+                select(certificates.c.valid_until, certificates.c.status)
+                .where(certificates.c.product_id == row.id)
+                .order_by(case((certificates.c.status == CertificateStatus.ACTIVE.value, 0),
+                               else_=1),
+                          certificates.c.created_at.desc())
+                .limit(1)
+            )
+        ).first()
+    shown = {k: v for k, v in row._asdict().items() if k != "id"}
+    if certificate is not None:
+        shown |= {"valid_until": certificate.valid_until,
+                  "certificate_status": certificate.status}
+    return shown
+
+
+@router.get("/certificates", response_model=Page[CertificateOut], tags=["certificates"])
+async def list_certificates(
+    request: Request,
+    province_code: str | None = None,
+    status_filter: CertificateStatus | None = Query(None, alias="status"),
+    expiring_before: date | None = Query(None, description="valid_until before this date"),
+    product_id: uuid.UUID | None = None,
+    page: PageParams = Depends(page_params),
+    principal: Principal = Depends(officials_and_readers),
+) -> dict:
+    """The certificate register, soonest to end first; officials and council members see
+    their own province only."""
+    query = commands.certificate_query()
+    province_code = _scoped_province(principal, province_code)
+    if province_code:
+        query = query.where(producers.c.province_code == province_code)
+    if status_filter is not None:
+        query = query.where(certificates.c.status == status_filter.value)
+    if expiring_before is not None:
+        query = query.where(certificates.c.valid_until < expiring_before)
+    if product_id is not None:
+        query = query.where(certificates.c.product_id == product_id)
+    async with unit_of_work(request) as session:
+        return await paginate(
+            session, query.order_by(certificates.c.valid_until, certificates.c.id), page)
+
+
+@router.get("/certificates/{certificate_id}", response_model=CertificateOut,
+            tags=["certificates"])
+async def get_certificate(
+    certificate_id: uuid.UUID, request: Request, principal: Principal = Depends(readers)
+) -> dict:
+    async with unit_of_work(request) as session:
+        certificate = await commands.get_certificate(session, certificate_id)
+        _check_producer_access(principal, await commands.get_producer(
+            session, certificate["producer_id"]))
+    return certificate
+
+
+@router.post("/certificates/{certificate_id}/revoke", response_model=CertificateOut,
+             tags=["certificates"])
+async def revoke_certificate(
+    certificate_id: uuid.UUID, body: RevokeIn, request: Request,
+    principal: Principal = Depends(officials),
+) -> dict:
+    """Revoke an active certificate by a decision (after an inspection or a failed
+    re-evaluation): the product becomes revoked. 409 unless the certificate is active."""
+    async with unit_of_work(request) as session:
+        current = await commands.get_certificate(session, certificate_id)
+        check_province(principal, current["province_code"])
+        return await commands.revoke_certificate(
+            session, runtime_of(request).outbox, certificate_id, body.model_dump())
+
+
+@router.post("/certificates/{certificate_id}/downgrade", response_model=CertificateOut,
+             tags=["certificates"])
+async def downgrade_certificate(
+    certificate_id: uuid.UUID, body: DowngradeIn, request: Request,
+    principal: Principal = Depends(officials),
+) -> dict:
+    """Lower an active certificate's stars by a decision (fewer than now, at least 3); its
+    validity is unchanged. 409 unless the certificate is active and the stars go down."""
+    async with unit_of_work(request) as session:
+        current = await commands.get_certificate(session, certificate_id)
+        check_province(principal, current["province_code"])
+        return await commands.downgrade_certificate(
+            session, runtime_of(request).outbox, certificate_id, body.model_dump())

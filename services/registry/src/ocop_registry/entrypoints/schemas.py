@@ -279,3 +279,49 @@ class PublicProduct(BaseModel):
     stars: int | None
     decision_number: str | None
     decision_date: date | None
+    valid_until: date | None = Field(None, description="When its certificate ends")
+    certificate_status: str | None = Field(
+        None, description="active, expired, revoked (the latest certificate); null if none")
+
+
+DecisionNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                                  max_length=100)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=1000)]
+
+
+class RevokeIn(BaseModel):
+    """The decision that revokes a certificate."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    decision_number: DecisionNumber
+    decision_date: date
+    reason: Reason
+
+
+class DowngradeIn(RevokeIn):
+    """The decision that lowers a certificate's stars (to 3 at least)."""
+
+    stars: int = Field(ge=3, le=4, description="Fewer than now, at least 3")
+
+
+class CertificateOut(BaseModel):
+    id: uuid.UUID
+    product_id: uuid.UUID
+    product_code: str
+    product_name: str
+    producer_id: uuid.UUID
+    province_code: str
+    stars: int
+    level: str
+    decision_number: str
+    decision_date: date
+    authority: str
+    valid_until: date
+    status: str = Field(description="active, superseded, expired or revoked")
+    change_decision_number: str | None = Field(
+        description="The decision that revoked or downgraded it")
+    change_decision_date: date | None
+    change_reason: str | None
+    created_at: datetime
+    updated_at: datetime

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from datetime import date
 
 from ocop_shared.clock import today_in_vietnam
 from ocop_shared.contracts.classification import group_of
+from ocop_shared.contracts.evaluation import ProductRecognized
 from ocop_shared.contracts.registry import (
+    CertificateExpired,
+    CertificateExpiringSoon,
+    CertificateIssued,
+    CertificateRevoked,
+    CertificateStarsChanged,
     ProducerDeactivated,
     ProducerRegistered,
     ProducerUpdated,
@@ -19,16 +26,34 @@ from ocop_shared.messaging.outbox import Outbox
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..adapters.tables import producers, product_standards, products
+from ..adapters.tables import (
+    certificate_reminders,
+    certificates,
+    producers,
+    product_standards,
+    products,
+)
+from ..domain.certificates import (
+    CertificateRules,
+    CertificateStatus,
+    NotActive,
+    check_active,
+    check_downgrade,
+    days_left,
+    is_expiry,
+    reminder_outdated,
+    reminder_schedule,
+    valid_until,
+)
 from ..domain.products import (
     IllegalTransition,
     NotEditable,
     ProductStatus,
+    can_become,
     check_editable,
     transition,
 )
 from ..domain.search import search_text
-
 
 _EVENT_FIELDS = (
     "name", "kind", "province_code", "commune_code", "email", "phone", "registration_type",
@@ -267,3 +292,183 @@ async def replace_standards(
         )
     ).one()
     return updated._asdict()
+
+
+# ---------------------------------------------------------------------------------------
+# The certificate register
+# ---------------------------------------------------------------------------------------
+
+async def issue_certificate(
+    session: AsyncConnection, outbox: Outbox, rules: CertificateRules, event: ProductRecognized,
+) -> dict:
+    """A certificate for a recognition decision (the product row is already locked and set
+    certified by the caller): the product's active certificate, if any, is superseded; the
+    reminders are scheduled; CertificateIssued is announced."""
+    product = await get_product(session, event.product_id)
+    await session.execute(
+        update(certificates)
+        .where(certificates.c.product_id == event.product_id,
+               certificates.c.status == CertificateStatus.ACTIVE.value)
+        .values(status=CertificateStatus.SUPERSEDED.value, updated_at=func.now())
+    )
+    until = valid_until(event.decision_date, rules.validity_months)
+    row = {
+        "id": uuid.uuid4(), "product_id": event.product_id, "stars": event.stars,
+        "level": event.level, "decision_number": event.decision_number,
+        "decision_date": event.decision_date, "authority": event.authority,
+        "valid_until": until, "status": CertificateStatus.ACTIVE.value,
+    }
+    created = (await session.execute(
+        insert(certificates).values(row).returning(certificates))).one()._asdict()
+    await session.execute(insert(certificate_reminders), [
+        {"certificate_id": row["id"], "kind": r.kind, "due_on": r.due_on}
+        for r in reminder_schedule(until, rules.lead_days)])
+    await outbox.add(session, CertificateIssued(
+        certificate_id=row["id"], product_id=event.product_id, producer_id=product["producer_id"],
+        product_code=product["code"], stars=event.stars, level=event.level,
+        decision_number=event.decision_number, decision_date=event.decision_date,
+        valid_until=until, authority=event.authority,
+    ))
+    return created
+
+
+CERTIFICATE_COLUMNS = (
+    *certificates.c,
+    products.c.code.label("product_code"), products.c.name.label("product_name"),
+    products.c.producer_id, producers.c.province_code,
+)
+
+
+def certificate_query():  # noqa: ANN201 - a select the listing filters further
+    return (select(*CERTIFICATE_COLUMNS)
+            .join(products, products.c.id == certificates.c.product_id)
+            .join(producers, producers.c.id == products.c.producer_id))
+
+
+async def get_certificate(session: AsyncConnection, certificate_id: uuid.UUID) -> dict:
+    row = (await session.execute(
+        certificate_query().where(certificates.c.id == certificate_id))).first()
+    if row is None:
+        raise NotFound("certificate_not_found", f"no certificate {certificate_id}",
+                       field="certificate_id")
+    return row._asdict()
+
+
+async def _active_certificate(session: AsyncConnection, certificate_id: uuid.UUID) -> dict:
+    """The certificate with its product locked (product first, then certificate: the order
+    the recognition handler locks them in); Conflict unless it is active."""
+    found = await get_certificate(session, certificate_id)
+    await get_product(session, found["product_id"], lock=True)
+    await session.execute(select(certificates.c.id).where(certificates.c.id == certificate_id)
+                          .with_for_update())
+    current = await get_certificate(session, certificate_id)
+    try:
+        check_active(current["status"])
+    except NotActive as exc:
+        raise Conflict("certificate_not_active", f"certificate {certificate_id}: {exc}",
+                       field="status") from exc
+    return current
+
+
+async def revoke_certificate(
+    session: AsyncConnection, outbox: Outbox, certificate_id: uuid.UUID, decision: dict
+) -> dict:
+    """Revoke an active certificate by a decision; a certified product becomes revoked (one
+    under re-evaluation keeps its status: the evaluation decides what follows)."""
+    cert = await _active_certificate(session, certificate_id)
+    await session.execute(
+        update(certificates).where(certificates.c.id == certificate_id).values(
+            status=CertificateStatus.REVOKED.value,
+            change_decision_number=decision["decision_number"],
+            change_decision_date=decision["decision_date"], change_reason=decision["reason"],
+            updated_at=func.now()))
+    product = await get_product(session, cert["product_id"])
+    if can_become(ProductStatus(product["status"]), ProductStatus.REVOKED):
+        await session.execute(
+            update(products).where(products.c.id == cert["product_id"])
+            .values(status=ProductStatus.REVOKED.value, updated_at=func.now()))
+    await outbox.add(session, CertificateRevoked(
+        certificate_id=certificate_id, product_id=cert["product_id"],
+        producer_id=cert["producer_id"], product_code=cert["product_code"], stars=cert["stars"],
+        decision_number=decision["decision_number"], decision_date=decision["decision_date"],
+        reason=decision["reason"]))
+    return await get_certificate(session, certificate_id)
+
+
+async def downgrade_certificate(
+    session: AsyncConnection, outbox: Outbox, certificate_id: uuid.UUID, decision: dict
+) -> dict:
+    """Lower an active certificate's stars by a decision (at least 3 stay); the product's
+    stars follow; the validity is unchanged."""
+    cert = await _active_certificate(session, certificate_id)
+    try:
+        check_downgrade(cert["stars"], decision["stars"])
+    except ValueError as exc:
+        raise Conflict("illegal_downgrade", str(exc), field="stars") from exc
+    await session.execute(
+        update(certificates).where(certificates.c.id == certificate_id).values(
+            stars=decision["stars"], change_decision_number=decision["decision_number"],
+            change_decision_date=decision["decision_date"], change_reason=decision["reason"],
+            updated_at=func.now()))
+    await session.execute(
+        update(products).where(products.c.id == cert["product_id"])
+        .values(stars=decision["stars"], updated_at=func.now()))
+    await outbox.add(session, CertificateStarsChanged(
+        certificate_id=certificate_id, product_id=cert["product_id"],
+        producer_id=cert["producer_id"], product_code=cert["product_code"],
+        previous_stars=cert["stars"], stars=decision["stars"],
+        decision_number=decision["decision_number"], decision_date=decision["decision_date"],
+        reason=decision["reason"], valid_until=cert["valid_until"]))
+    return await get_certificate(session, certificate_id)
+
+
+async def send_due_reminders(
+    session: AsyncConnection, outbox: Outbox, today: date, *, limit: int = 500
+) -> int:
+    """In the caller's one transaction: take the unsent reminders due by `today` of active
+    certificates (rows locked, SKIP LOCKED: a concurrent sweep takes others), write their
+    events to the outbox, stamp them sent and, on expiry, set the certificate and a certified
+    product expired. Commit makes all of it happen once; a rollback none of it."""
+    r = certificate_reminders
+    later = certificate_reminders.alias("later")
+    later_one_due = (
+        select(later.c.kind)
+        .where(later.c.certificate_id == r.c.certificate_id, later.c.due_on > r.c.due_on,
+               later.c.due_on <= today)
+        .exists()
+    )
+    due = (await session.execute(
+        select(r.c.certificate_id, r.c.kind, r.c.due_on, certificates.c.valid_until,
+               certificates.c.stars, certificates.c.product_id, products.c.code,
+               products.c.producer_id, products.c.status.label("product_status"),
+               later_one_due.label("later_one_due"))
+        .join(certificates, certificates.c.id == r.c.certificate_id)
+        .join(products, products.c.id == certificates.c.product_id)
+        .where(r.c.sent_at.is_(None), r.c.due_on <= today,
+               certificates.c.status == CertificateStatus.ACTIVE.value)
+        .order_by(r.c.due_on, r.c.certificate_id, r.c.kind)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=[r, certificates, products])
+    )).all()
+    for row in due:
+        key = {"certificate_id": row.certificate_id, "product_id": row.product_id,
+               "producer_id": row.producer_id, "product_code": row.code, "stars": row.stars,
+               "valid_until": row.valid_until}
+        skipped = reminder_outdated(row.kind, row.valid_until, today,
+                                   later_one_due=row.later_one_due)
+        if is_expiry(row.kind):
+            await outbox.add(session, CertificateExpired(**key))
+            await session.execute(
+                update(certificates).where(certificates.c.id == row.certificate_id)
+                .values(status=CertificateStatus.EXPIRED.value, updated_at=func.now()))
+            if can_become(ProductStatus(row.product_status), ProductStatus.EXPIRED):
+                await session.execute(
+                    update(products).where(products.c.id == row.product_id)
+                    .values(status=ProductStatus.EXPIRED.value, updated_at=func.now()))
+        elif not skipped:
+            await outbox.add(session, CertificateExpiringSoon(
+                **key, days_left=days_left(row.valid_until, today)))
+        await session.execute(
+            update(r).where(r.c.certificate_id == row.certificate_id, r.c.kind == row.kind)
+            .values(sent_at=func.now(), skipped=skipped))
+    return len(due)

@@ -1,20 +1,25 @@
-"""How the registry reacts to evaluation's events: the product's status follows them.
+"""How the registry reacts to evaluation's events: the product's status follows them, and a
+recognition issues a certificate (the certificate register).
 
 Each handler runs inside the consumer's transaction (inbox row + effects commit together)."""
 
 from __future__ import annotations
 
-from ocop_shared.contracts import Envelope
+from ocop_shared.contracts import Envelope, Event
 from ocop_shared.contracts.evaluation import (
     EvaluationCompleted,
     ProductRecognized,
     ProductReferredToMinistry,
 )
+from ocop_shared.messaging.consumer import Handler
+from ocop_shared.messaging.outbox import Outbox
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..adapters.tables import products
+from ..domain.certificates import CertificateRules
 from ..domain.products import ProductStatus, status_after_evaluation, transition
+from . import commands
 
 
 async def _status(session: AsyncConnection, product_id: object) -> ProductStatus:
@@ -64,8 +69,17 @@ async def on_referred_to_ministry(
     )
 
 
-HANDLERS = {
-    EvaluationCompleted: on_evaluation_completed,
-    ProductRecognized: on_product_recognized,
-    ProductReferredToMinistry: on_referred_to_ministry,
-}
+def build_handlers(rules: CertificateRules, outbox: Outbox) -> dict[type[Event], Handler]:
+    """The service's event handlers, bound to the register's rules and outbox."""
+
+    async def on_recognized_issue_certificate(
+        session: AsyncConnection, event: ProductRecognized, env: Envelope
+    ) -> None:
+        await on_product_recognized(session, event, env)
+        await commands.issue_certificate(session, outbox, rules, event)
+
+    return {
+        EvaluationCompleted: on_evaluation_completed,
+        ProductRecognized: on_recognized_issue_certificate,
+        ProductReferredToMinistry: on_referred_to_ministry,
+    }
