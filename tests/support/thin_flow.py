@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from ocop_registry.testing import complete_dossier
 from ocop_shared.auth import Role
 from ocop_shared.testing.services import auth_header
 
@@ -55,6 +56,7 @@ async def register_and_submit(
         })
         assert created.status_code == 201, created.text
         products[name] = created.json()["id"]
+        await complete_dossier(registry, products[name], OFFICIAL)
         submitted = await registry.post(f"/products/{products[name]}/submit",
                                         headers=OFFICIAL, json={"self_score": 70})
         assert submitted.status_code == 200, submitted.text

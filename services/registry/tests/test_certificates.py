@@ -13,6 +13,7 @@ from ocop_registry.adapters.tables import certificate_reminders, messaging
 from ocop_registry.bootstrap import MIGRATIONS, build_definition
 from ocop_registry.service_layer.reminders import sweep_once
 from ocop_registry.settings import CertificateSettings
+from ocop_registry.testing import complete_dossier
 from ocop_shared.auth import Role
 from ocop_shared.contracts import Envelope
 from ocop_shared.contracts.evaluation import ProductRecognized
@@ -59,6 +60,7 @@ async def recognize(http, product: dict, *, stars: int = 4, decision_date: date 
                     number: str = "12/QĐ-UBND") -> dict:
     """Submit the product and deliver evaluation's recognition through JetStream; the
     product once certified, with its certificates."""
+    await complete_dossier(http, product["id"], OFFICIAL)
     submitted = await http.post(f"/products/{product['id']}/submit", json={}, headers=OFFICIAL)
     assert submitted.status_code == 200, submitted.text
     event = ProductRecognized(

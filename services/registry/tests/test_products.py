@@ -5,6 +5,7 @@ listing with filters and accent-free search, and edits refused once a product is
 import pytest
 
 from ocop_registry.bootstrap import MIGRATIONS, build_definition
+from ocop_registry.testing import complete_dossier
 from ocop_shared.auth import Role
 from ocop_shared.testing.services import auth_header, running, settings_for_test
 
@@ -113,6 +114,7 @@ async def test_list_filters_and_searches_names_without_accents(http) -> None:
     await add_product(http, second, "Khăn lụa Vạn Phúc", "textiles")
     await add_product(http, saigon, "Mật ong rừng U Minh", "honey", headers=HCMC)
     draft = await add_product(http, second, "Trà hoa vàng", "herbal-teas")
+    await complete_dossier(http, draft["id"], HANOI)
     assert (await http.post(f"/products/{draft['id']}/submit", headers=HANOI,
                             json={})).status_code == 200
 
@@ -169,6 +171,7 @@ async def test_edits_follow_the_product_set_and_stop_once_submitted(http) -> Non
     owner = auth_header(Role.producer, province_code="01", producer_id=pid)
     assert (await http.patch(path, headers=owner, json={"name": "Trà sen"})).status_code == 200
 
+    await complete_dossier(http, product["id"], HANOI)
     assert (await http.post(f"{path}/submit", headers=HANOI, json={})).status_code == 200
     refused = await http.patch(path, headers=HANOI, json={"name": "Trà sen mới"})
     assert refused.status_code == 409

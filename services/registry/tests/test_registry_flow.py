@@ -10,6 +10,7 @@ import nats
 import pytest
 
 from ocop_registry.bootstrap import MIGRATIONS, build_definition
+from ocop_registry.testing import complete_dossier
 from ocop_shared.auth import Role
 from ocop_shared.contracts import Envelope
 from ocop_shared.contracts.evaluation import EvaluationCompleted, ProductRecognized
@@ -59,6 +60,7 @@ async def test_register_submit_publishes_event_with_envelope(registry, jetstream
     assert product.status_code == 201, product.text
     assert product.json()["status"] == "draft"
     pid = product.json()["id"]
+    await complete_dossier(http, pid, OFFICIAL)
     submitted = await http.post(f"/products/{pid}/submit", json={"self_score": 71},
                                 headers={**OFFICIAL, "X-Correlation-ID": "corr-abc"})
     assert submitted.status_code == 200, submitted.text
@@ -119,6 +121,7 @@ async def test_status_follows_evaluation_events(registry) -> None:
                                                   "name": "Mật ong bạc hà",
                                                   "product_set": "honey"},
                                headers=OFFICIAL)).json()
+    await complete_dossier(http, product["id"], OFFICIAL)
     await http.post(f"/products/{product['id']}/submit", json={}, headers=OFFICIAL)
 
     # evaluation's events, published through a real outbox of evaluation's own shape

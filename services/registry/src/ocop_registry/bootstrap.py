@@ -8,12 +8,14 @@ from ocop_shared.clock import today_in_vietnam
 from ocop_shared.runtime import ServiceDefinition
 
 from . import __version__
+from .adapters.file_store import LocalFileStore
 from .adapters.tables import messaging, metadata
 from .domain.certificates import CertificateRules
+from .entrypoints.dossiers import build_dossier_router
 from .entrypoints.http import router
 from .service_layer.events import build_handlers
 from .service_layer.reminders import reminder_sweep
-from .settings import CertificateSettings
+from .settings import CertificateSettings, DossierSettings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -23,9 +25,11 @@ def build_definition(
     *,
     today: Callable[[], date] = today_in_vietnam,
 ) -> ServiceDefinition:
-    """The service; its certificate rules come from `settings` (a `RegistrySettings` will do),
+    """The service; its certificate rules (and dossier storage, when `settings` is a
+    `DossierSettings` too, e.g. `RegistrySettings` or `RegistryRules`) come from `settings`,
     by default from the environment. `today` dates the reminders (tests inject their own)."""
     settings = settings or CertificateSettings()
+    dossier = settings if isinstance(settings, DossierSettings) else DossierSettings()
     rules = CertificateRules(
         validity_months=settings.certificate_validity_months,
         lead_days=tuple(settings.certificate_reminder_days),
@@ -37,7 +41,8 @@ def build_definition(
         metadata=metadata,
         tables=messaging,
         migrations_dir=MIGRATIONS,
-        routers=[router],
+        routers=[router, build_dossier_router(LocalFileStore(dossier.dossier_storage_dir),
+                                              max_upload_bytes=dossier.dossier_max_upload_bytes)],
         background=[reminder_sweep(rules, today)],
         description="Producers, products and dossiers; the public register of certificates.",
     )

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from ocop_shared.settings import ServiceSettings
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,9 +25,28 @@ class CertificateSettings(BaseSettings):
         60.0, gt=0, description="How often due reminders are looked for")
 
 
-class RegistrySettings(ServiceSettings, CertificateSettings):
+class DossierSettings(BaseSettings):
+    """Dossier files: OCOP_REGISTRY_DOSSIER_STORAGE_DIR (a local folder, relative to the
+    working directory unless absolute) and OCOP_REGISTRY_DOSSIER_MAX_UPLOAD_BYTES. Readable on
+    their own, like the certificate rules."""
+
+    model_config = _ENV
+
+    dossier_storage_dir: Path = Field(
+        Path(".ocop/dossiers"), description="Where dossier files are stored (by sha256)")
+    dossier_max_upload_bytes: int = Field(
+        20 * 1024 * 1024, ge=1, description="The largest dossier file accepted")
+
+
+class RegistryRules(CertificateSettings, DossierSettings):
+    """Everything `build_definition` reads: the certificate rules and the dossier files."""
+
+    model_config = _ENV
+
+
+class RegistrySettings(ServiceSettings, RegistryRules):
     """Environment: OCOP_REGISTRY_DATABASE_URL, OCOP_REGISTRY_HTTP_PORT, the certificate rules
-    above, plus the shared OCOP_NATS_URL, OCOP_JWT_SECRET, OCOP_LOG_LEVEL."""
+    and dossier settings above, plus the shared OCOP_NATS_URL, OCOP_JWT_SECRET, OCOP_LOG_LEVEL."""
 
     model_config = _ENV
 

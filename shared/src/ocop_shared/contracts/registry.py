@@ -74,6 +74,8 @@ class ProductSubmittedForEvaluation(Event, service="registry", entity="product")
     product_set: str
     self_score: float | None = Field(None, ge=0, le=100)
     submitted_on: date
+    dossier_items: list[str] = Field(
+        default_factory=list, description="Codes of the document types the dossier holds")
 
 
 class CertificateIssued(Event, service="registry", entity="certificate"):

@@ -111,6 +111,16 @@ def _check(response: httpx.Response, what: str, expected: int) -> dict[str, Any]
     return response.json()
 
 
+def _complete_dossier(http: httpx.Client, product_url: str, headers: dict[str, str]) -> None:
+    """Upload a placeholder file for each mandatory dossier item the product lacks."""
+    for item in _check(http.get(f"{product_url}/dossier", headers=headers),
+                       "read the dossier", 200)["missing"]:
+        _check(http.post(f"{product_url}/documents", headers=headers,
+                         data={"type": item["code"], "title": item["name"]},
+                         files={"file": (f"{item['code']}.pdf", b"%PDF demo", "application/pdf")}),
+               f"upload {item['code']}", 201)
+
+
 def load_demo(
     service_urls: dict[str, str],
     secret: str,
@@ -154,6 +164,7 @@ def load_demo(
                 state.save()
             if product.key not in state.data["submitted"]:
                 product_id = state.data["products"][product.key]
+                _complete_dossier(http, f"{registry}/products/{product_id}", official)
                 _check(http.post(f"{registry}/products/{product_id}/submit", headers=official,
                                  json={"self_score": product.self_score}),
                        f"submit {product.name} for evaluation", 200)

@@ -467,6 +467,8 @@ class Stack:
             f"{prefix}DATABASE_URL": s.database_url,
             f"{prefix}HTTP_HOST": s.host,
             f"{prefix}HTTP_PORT": str(s.port),
+            # the registry keeps dossier files beside the stack's other data
+            "OCOP_REGISTRY_DOSSIER_STORAGE_DIR": str(self.data_dir / "dossiers"),
             "PYTHONUNBUFFERED": "1",
         })
         return env

@@ -20,7 +20,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 metadata = MetaData()
 
@@ -75,6 +75,23 @@ products = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now(),
            onupdate=func.now()),
+)
+
+dossier_documents = Table(
+    "dossier_documents",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("product_id", UUID(as_uuid=True), ForeignKey("products.id"), nullable=False,
+           index=True),
+    Column("type", String(60), nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("file_name", String(300), nullable=False),
+    Column("media_type", String(200), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("uploaded_by", String(200)),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("metadata", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
 )
 
 product_standards = Table(

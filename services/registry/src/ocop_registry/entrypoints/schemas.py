@@ -325,3 +325,36 @@ class CertificateOut(BaseModel):
     change_reason: str | None
     created_at: datetime
     updated_at: datetime
+
+
+class DocumentOut(BaseModel):
+    """A document of a product's dossier (its file is at .../content)."""
+
+    id: uuid.UUID
+    product_id: uuid.UUID
+    type: str
+    title: str
+    file_name: str
+    media_type: str
+    size: int
+    sha256: str
+    uploaded_by: str | None
+    uploaded_at: datetime
+    metadata: dict
+
+
+class DossierItem(BaseModel):
+    code: str
+    name: str
+    mandatory: bool = False
+
+
+class DossierOut(BaseModel):
+    """A product's dossier: what it holds and which mandatory items are missing."""
+
+    product_id: uuid.UUID
+    product_set: str
+    complete: bool
+    present: list[DossierItem]
+    missing: list[DossierItem] = Field(description="Mandatory items not yet uploaded")
+    documents: list[DocumentOut]

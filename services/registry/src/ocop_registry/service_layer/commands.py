@@ -8,6 +8,7 @@ from datetime import date
 
 from ocop_shared.clock import today_in_vietnam
 from ocop_shared.contracts.classification import group_of
+from ocop_shared.contracts.classification import product_set as product_set_named
 from ocop_shared.contracts.evaluation import ProductRecognized
 from ocop_shared.contracts.registry import (
     CertificateExpired,
@@ -29,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..adapters.tables import (
     certificate_reminders,
     certificates,
+    dossier_documents,
     producers,
     product_standards,
     products,
@@ -45,6 +47,7 @@ from ..domain.certificates import (
     reminder_schedule,
     valid_until,
 )
+from ..domain.dossiers import DocumentType, describe, missing_items
 from ..domain.products import (
     IllegalTransition,
     NotEditable,
@@ -226,6 +229,12 @@ async def submit_product(
         status = transition(ProductStatus(product["status"]), ProductStatus.SUBMITTED)
     except IllegalTransition as exc:
         raise Conflict("illegal_transition", str(exc), field="status") from exc
+    present = await document_types(session, product_id)
+    missing = missing_items(product_set_named(product["product_set"]), present)
+    if missing:
+        raise Conflict("dossier_incomplete",
+                       f"product {product['code']}: the dossier lacks mandatory items: "
+                       f"{describe(missing)}", field="dossier")
     updated = (
         await session.execute(
             update(products)
@@ -238,7 +247,7 @@ async def submit_product(
         product_id=product["id"], product_code=product["code"], producer_id=producer["id"],
         product_name=product["name"], province_code=producer["province_code"],
         commune_code=producer["commune_code"], product_set=product["product_set"],
-        self_score=self_score, submitted_on=today_in_vietnam(),
+        self_score=self_score, submitted_on=today_in_vietnam(), dossier_items=present,
     ))
     return updated._asdict()
 
@@ -472,3 +481,80 @@ async def send_due_reminders(
             update(r).where(r.c.certificate_id == row.certificate_id, r.c.kind == row.kind)
             .values(sent_at=func.now(), skipped=skipped))
     return len(due)
+
+
+# --- Dossiers -------------------------------------------------------------------------------
+
+DOCUMENTS_REMOVABLE = frozenset({ProductStatus.DRAFT, ProductStatus.NOT_RECOGNISED})
+"""A document may be deleted only before a dossier is submitted, or after it was turned down."""
+
+
+async def document_types(session: AsyncConnection, product_id: uuid.UUID) -> list[str]:
+    """The codes of the document types a product's dossier holds, sorted."""
+    rows = await session.execute(
+        select(dossier_documents.c.type).distinct()
+        .where(dossier_documents.c.product_id == product_id)
+        .order_by(dossier_documents.c.type))
+    return [r.type for r in rows]
+
+
+async def list_documents(session: AsyncConnection, product_id: uuid.UUID) -> list[dict]:
+    rows = await session.execute(
+        select(dossier_documents).where(dossier_documents.c.product_id == product_id)
+        .order_by(dossier_documents.c.uploaded_at, dossier_documents.c.id))
+    return [r._asdict() for r in rows]
+
+
+async def get_document(
+    session: AsyncConnection, product_id: uuid.UUID, document_id: uuid.UUID
+) -> dict:
+    row = (await session.execute(
+        select(dossier_documents).where(dossier_documents.c.id == document_id,
+                                        dossier_documents.c.product_id == product_id))).first()
+    if row is None:
+        raise NotFound("document_not_found",
+                       f"product {product_id} has no document {document_id}", field="doc_id")
+    return row._asdict()
+
+
+async def add_document(session: AsyncConnection, product_id: uuid.UUID, fields: dict) -> dict:
+    """Record a stored file as a document of the product's dossier; refused (409) while the
+    product is under evaluation or its producer is inactive."""
+    await _editable_product(session, product_id, ["dossier"])
+    row = (await session.execute(
+        insert(dossier_documents)
+        .values(id=uuid.uuid4(), product_id=product_id, **fields)
+        .returning(dossier_documents))).one()
+    return row._asdict()
+
+
+async def delete_document(
+    session: AsyncConnection, product_id: uuid.UUID, document_id: uuid.UUID
+) -> None:
+    """Remove a document (its stored file stays: others may share the same bytes); only
+    while the product is draft or not recognised."""
+    product = await get_product(session, product_id, lock=True)
+    await get_document(session, product_id, document_id)
+    if ProductStatus(product["status"]) not in DOCUMENTS_REMOVABLE:
+        raise Conflict("document_not_removable",
+                       f"product {product['code']} is {product['status']}: dossier documents "
+                       f"can be deleted only while it is draft or not recognised",
+                       field="status")
+    await session.execute(delete(dossier_documents).where(dossier_documents.c.id == document_id))
+
+
+async def dossier(session: AsyncConnection, product_id: uuid.UUID) -> dict:
+    """The product's dossier: its documents, the types present and mandatory items missing."""
+    product = await get_product(session, product_id)
+    documents = await list_documents(session, product_id)
+    present = sorted({d["type"] for d in documents})
+    missing = missing_items(product_set_named(product["product_set"]), present)
+    required = {t.value for t in missing_items(product_set_named(product["product_set"]), [])}
+    return {
+        "product_id": product_id, "product_set": product["product_set"],
+        "complete": not missing,
+        "present": [{"code": c, "name": DocumentType(c).name_vi, "mandatory": c in required}
+                    for c in present],
+        "missing": [{"code": t.value, "name": t.name_vi, "mandatory": True} for t in missing],
+        "documents": documents,
+    }
