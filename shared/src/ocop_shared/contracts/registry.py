@@ -144,3 +144,22 @@ class CertificateStarsChanged(Event, service="registry", entity="certificate"):
     decision_date: date
     reason: str
     valid_until: date
+
+
+class InspectionRecorded(Event, service="registry", entity="inspection"):
+    """A post-certification inspection (kiểm tra, hậu kiểm) of a producer's facility was
+    recorded: its outcome (compliant, fix_by_deadline with a `deadline`,
+    recommend_reevaluation or recommend_revocation) for the certified products it covered."""
+
+    inspection_id: uuid.UUID
+    producer_id: uuid.UUID
+    province_code: str
+    product_ids: list[uuid.UUID]
+    inspected_on: date
+    outcome: str = Field(description="compliant, fix_by_deadline, recommend_reevaluation or "
+                                     "recommend_revocation")
+    deadline: date | None = Field(None, description="When the failures must be fixed "
+                                                    "(fix_by_deadline only)")
+    failed_items: list[str] = Field(default_factory=list,
+                                    description="Codes of the checklist items that failed")
+    findings: str = Field(description="A short summary of the findings")
