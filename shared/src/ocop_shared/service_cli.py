@@ -18,9 +18,15 @@ from .settings import ServiceSettings
 def service_cli(
     definition: Callable[[], ServiceDefinition],
     settings: Callable[[], ServiceSettings],
+    *,
+    extra: typer.Typer | None = None,
 ) -> typer.Typer:
+    """The service's command line; `extra` adds the service's own commands beside the
+    common ones (e.g. the registry's import)."""
     d = definition()
     cli = typer.Typer(help=f"OCOP {d.name} service.", no_args_is_help=True, add_completion=False)
+    if extra is not None:
+        cli.registered_commands.extend(extra.registered_commands)
 
     @cli.command()
     def serve(

@@ -3,11 +3,12 @@
 from ocop_shared.service_cli import service_cli
 
 from .bootstrap import build_definition
+from .cli_import import cli as import_cli
 from .settings import RegistrySettings
 
 
 def main() -> None:
-    service_cli(build_definition, RegistrySettings)()
+    service_cli(build_definition, RegistrySettings, extra=import_cli)()
 
 
 if __name__ == "__main__":

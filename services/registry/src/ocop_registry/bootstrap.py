@@ -13,6 +13,8 @@ from .adapters.tables import messaging, metadata
 from .domain.certificates import CertificateRules
 from .entrypoints.dossiers import build_dossier_router
 from .entrypoints.http import router
+from .entrypoints.inspections import router as inspections_router
+from .entrypoints.reports import build_reports_router
 from .service_layer.events import build_handlers
 from .service_layer.reminders import reminder_sweep
 from .settings import CertificateSettings, DossierSettings
@@ -41,10 +43,16 @@ def build_definition(
         metadata=metadata,
         tables=messaging,
         migrations_dir=MIGRATIONS,
-        routers=[router, build_dossier_router(LocalFileStore(dossier.dossier_storage_dir),
-                                              max_upload_bytes=dossier.dossier_max_upload_bytes)],
+        routers=[
+            router,
+            build_dossier_router(LocalFileStore(dossier.dossier_storage_dir),
+                                 max_upload_bytes=dossier.dossier_max_upload_bytes),
+            inspections_router,
+            build_reports_router(),
+        ],
         background=[reminder_sweep(rules, today)],
-        description="Producers, products and dossiers; the public register of certificates.",
+        description="Producers, products, dossiers, inspections; the public register of "
+                    "certificates.",
     )
     definition.handlers.update(build_handlers(rules, definition.outbox()))
     return definition
