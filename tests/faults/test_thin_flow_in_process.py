@@ -13,7 +13,12 @@ import ocop_notifications.bootstrap as notifications
 import ocop_promotion.bootstrap as promotion
 import ocop_registry.bootstrap as registry
 from ocop_shared.testing.services import running, settings_for_test
-from tests.support.thin_flow import check_end_state, register_and_submit, score_all
+from tests.support.thin_flow import (
+    check_end_state,
+    register_and_submit,
+    score_all,
+    under_evaluation,
+)
 
 SERVICES = {
     "registry": registry, "evaluation": evaluation,
@@ -36,6 +41,7 @@ async def four_services(databases, jetstream):
 
 async def test_thin_flow_across_four_services(four_services) -> None:
     flow = await register_and_submit(four_services["registry"])
+    await under_evaluation(four_services["registry"], flow)
     await score_all(four_services["evaluation"], flow)
     await check_end_state(four_services, flow)
 

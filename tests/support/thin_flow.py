@@ -148,3 +148,17 @@ async def check_end_state(
             "recipient_id": recipient, "limit": 200})).json()
         got = tally(page["items"])
         raise AssertionError(f"deliveries {dict(got)} != expected {dict(expected)}") from None
+
+
+async def under_evaluation(registry: httpx.AsyncClient, flow: Flow) -> None:
+    """The registry shows every submitted product under evaluation once evaluation opened it
+    (EvaluationOpened)."""
+
+    async def all_opened() -> bool:
+        for pid in flow.product_ids.values():
+            product = (await registry.get(f"/products/{pid}", headers=OFFICIAL)).json()
+            if product["status"] != "under_evaluation":
+                return False
+        return True
+
+    await eventually(all_opened, what="products under evaluation in the registry")

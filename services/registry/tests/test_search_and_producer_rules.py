@@ -54,3 +54,22 @@ def test_enterprises_and_cooperatives_need_a_tax_code() -> None:
     with pytest.raises(ValueError, match="a enterprise is registered by tax_code"):
         check_registration_type(ProducerKind.enterprise,
                                 RegistrationType.household_business_certificate)
+
+
+def test_an_opened_evaluation_puts_a_submitted_product_under_evaluation() -> None:
+    from ocop_registry.domain.products import (
+        IllegalTransition,
+        ProductStatus,
+        status_after_opening,
+        transition,
+    )
+
+    assert status_after_opening(ProductStatus.SUBMITTED) is ProductStatus.UNDER_EVALUATION
+    # a late EvaluationOpened never moves a product back
+    for later in (ProductStatus.EVALUATED, ProductStatus.CERTIFIED,
+                  ProductStatus.NOT_RECOGNISED):
+        assert status_after_opening(later) is later
+    assert transition(ProductStatus.UNDER_EVALUATION,
+                      ProductStatus.CERTIFIED) is ProductStatus.CERTIFIED
+    with pytest.raises(IllegalTransition, match="under_evaluation cannot become draft"):
+        transition(ProductStatus.UNDER_EVALUATION, ProductStatus.DRAFT)

@@ -13,6 +13,18 @@ from .base import Event
 Level = Literal["district", "province", "central"]
 
 
+class EvaluationOpened(Event, service="evaluation", entity="evaluation"):
+    """A submitted product is now under evaluation (routed to its council's round)."""
+
+    evaluation_id: uuid.UUID
+    product_id: uuid.UUID
+    producer_id: uuid.UUID
+    province_code: str
+    level: Level
+    rulebook: str
+    submission_event_id: uuid.UUID
+
+
 class EvaluationCompleted(Event, service="evaluation", entity="evaluation"):
     """A council's final score stands for a product. `stars` is the band the score falls in
     at the council's level: a province grants at most 4, so 90+ points there is 4 stars with

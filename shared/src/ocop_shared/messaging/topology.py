@@ -14,7 +14,12 @@ from nats.js import api
 from nats.js.errors import NotFoundError
 
 from ..contracts import SERVICES, Event
-from ..contracts.evaluation import EvaluationCompleted, ProductRecognized, ProductReferredToMinistry
+from ..contracts.evaluation import (
+    EvaluationCompleted,
+    EvaluationOpened,
+    ProductRecognized,
+    ProductReferredToMinistry,
+)
 from ..contracts.promotion import CeremonyScheduled, ProductAddedToCeremony
 from ..contracts.registry import (
     ProducerRegistered,
@@ -155,7 +160,7 @@ TOPOLOGY = Topology(
         ConsumerSpec(
             "registry",
             "evaluation",
-            (EvaluationCompleted, ProductRecognized, ProductReferredToMinistry),
+            (EvaluationOpened, EvaluationCompleted, ProductRecognized, ProductReferredToMinistry),
         ),
         ConsumerSpec("promotion", "evaluation", (ProductRecognized,)),
         ConsumerSpec("notifications", "registry", (ProducerRegistered, ProducerUpdated)),

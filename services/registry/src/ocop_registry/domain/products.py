@@ -15,6 +15,7 @@ from enum import StrEnum
 class ProductStatus(StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"
+    UNDER_EVALUATION = "under_evaluation"
     EVALUATED = "evaluated"
     NOT_RECOGNISED = "not_recognised"
     CERTIFIED = "certified"
@@ -30,7 +31,13 @@ class IllegalTransition(Exception):
 
 _ALLOWED: dict[ProductStatus, set[ProductStatus]] = {
     ProductStatus.DRAFT: {ProductStatus.SUBMITTED},
+    # evaluation's later events may overtake EvaluationOpened (retries reorder), so a
+    # submitted product may also move straight on
     ProductStatus.SUBMITTED: {
+        ProductStatus.UNDER_EVALUATION, ProductStatus.EVALUATED, ProductStatus.NOT_RECOGNISED,
+        ProductStatus.CERTIFIED,
+    },
+    ProductStatus.UNDER_EVALUATION: {
         ProductStatus.EVALUATED, ProductStatus.NOT_RECOGNISED, ProductStatus.CERTIFIED,
     },
     ProductStatus.EVALUATED: {ProductStatus.CERTIFIED, ProductStatus.NOT_RECOGNISED},
@@ -55,6 +62,14 @@ def transition(current: ProductStatus, target: ProductStatus) -> ProductStatus:
     return target
 
 
+def status_after_opening(current: ProductStatus) -> ProductStatus:
+    """Evaluation opened the submission in a council's round: a submitted product is now under
+    evaluation; a product already further on (a late event) stays where it is."""
+    if current is ProductStatus.SUBMITTED:
+        return ProductStatus.UNDER_EVALUATION
+    return current
+
+
 def status_after_evaluation(current: ProductStatus, stars: int) -> ProductStatus:
     """A completed evaluation: 3+ stars wait for the recognition decision; fewer end it.
     A decision that already arrived (events can be reordered by retries) is kept."""
@@ -64,7 +79,9 @@ def status_after_evaluation(current: ProductStatus, stars: int) -> ProductStatus
     return transition(current, target)
 
 
-UNDER_EVALUATION = frozenset({ProductStatus.SUBMITTED, ProductStatus.EVALUATED})
+UNDER_EVALUATION = frozenset(
+    {ProductStatus.SUBMITTED, ProductStatus.UNDER_EVALUATION, ProductStatus.EVALUATED}
+)
 """Submitted and not yet decided: the council scores what was submitted, so nothing changes."""
 
 RECOGNISED_AS = frozenset({"name", "product_set"})

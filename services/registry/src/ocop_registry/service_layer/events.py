@@ -8,6 +8,7 @@ from __future__ import annotations
 from ocop_shared.contracts import Envelope, Event
 from ocop_shared.contracts.evaluation import (
     EvaluationCompleted,
+    EvaluationOpened,
     ProductRecognized,
     ProductReferredToMinistry,
 )
@@ -18,7 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..adapters.tables import products
 from ..domain.certificates import CertificateRules
-from ..domain.products import ProductStatus, status_after_evaluation, transition
+from ..domain.products import (
+    ProductStatus,
+    status_after_evaluation,
+    status_after_opening,
+    transition,
+)
 from . import commands
 
 
@@ -31,6 +37,15 @@ async def _status(session: AsyncConnection, product_id: object) -> ProductStatus
     if row is None:
         raise LookupError(f"product {product_id} is not in the registry")
     return ProductStatus(row.status)
+
+
+async def on_evaluation_opened(
+    session: AsyncConnection, event: EvaluationOpened, _env: Envelope
+) -> None:
+    status = status_after_opening(await _status(session, event.product_id))
+    await session.execute(
+        update(products).where(products.c.id == event.product_id).values(status=status.value)
+    )
 
 
 async def on_evaluation_completed(
@@ -79,6 +94,7 @@ def build_handlers(rules: CertificateRules, outbox: Outbox) -> dict[type[Event],
         await commands.issue_certificate(session, outbox, rules, event)
 
     return {
+        EvaluationOpened: on_evaluation_opened,
         EvaluationCompleted: on_evaluation_completed,
         ProductRecognized: on_recognized_issue_certificate,
         ProductReferredToMinistry: on_referred_to_ministry,
