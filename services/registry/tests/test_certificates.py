@@ -13,10 +13,8 @@ from ocop_registry.adapters.tables import certificate_reminders, messaging
 from ocop_registry.bootstrap import MIGRATIONS, build_definition
 from ocop_registry.service_layer.reminders import sweep_once
 from ocop_registry.settings import CertificateSettings
-from ocop_registry.testing import complete_dossier
+from ocop_registry.testing import submit_and_recognize
 from ocop_shared.auth import Role
-from ocop_shared.contracts import Envelope
-from ocop_shared.contracts.evaluation import ProductRecognized
 from ocop_shared.testing.services import auth_header, running, settings_for_test
 from sqlalchemy import func, select
 
@@ -58,34 +56,13 @@ async def certified_product(http, n: int = 0, *, stars: int = 4,
 
 async def recognize(http, product: dict, *, stars: int = 4, decision_date: date = DECIDED,
                     number: str = "12/QĐ-UBND") -> dict:
-    """Submit the product and deliver evaluation's recognition through JetStream; the
-    product once certified, with its certificates."""
-    await complete_dossier(http, product["id"], OFFICIAL)
-    submitted = await http.post(f"/products/{product['id']}/submit", json={}, headers=OFFICIAL)
-    assert submitted.status_code == 200, submitted.text
-    event = ProductRecognized(
-        product_id=product["id"], producer_id=product["producer_id"],
-        product_name=product["name"], province_code="01", stars=stars, level="province",
-        authority="UBND thành phố Hà Nội", decision_number=number,
-        decision_date=decision_date, score=75, rulebook="1489/QĐ-TTg")
-    runtime = http._transport.app.state.runtime
-    nc = await nats.connect(runtime.settings.nats_url)
-    try:
-        env = Envelope.new(source="/ocop/evaluation", type=event.event_type(),
-                           subject=str(product["id"]))
-        await nc.jetstream().publish(event.subject(), event.model_dump_json().encode(),
-                                     headers=env.to_headers())
-    finally:
-        await nc.close()
-    for _ in range(100):
-        current = (await http.get(f"/products/{product['id']}", headers=OFFICIAL)).json()
-        listed = (await http.get("/certificates", params={"product_id": product["id"]},
-                                 headers=OFFICIAL)).json()["items"]
-        if current["status"] == "certified" and any(
-                c["decision_number"] == number for c in listed):
-            return {**current, "certificates": listed}
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"product {product['id']} was not certified")
+    """The product once certified by that decision, with its certificates."""
+    current = await submit_and_recognize(http, product, OFFICIAL, stars=stars,
+                                         decision_date=decision_date, number=number)
+    listed = (await http.get("/certificates", params={"product_id": product["id"]},
+                             headers=OFFICIAL)).json()["items"]
+    assert any(c["decision_number"] == number for c in listed), listed
+    return {**current, "certificates": listed}
 
 
 async def outbox_events(runtime, event: str) -> list[dict]:

@@ -23,10 +23,8 @@ from ocop_registry.domain.inspections import (
     check_results,
     findings_summary,
 )
-from ocop_registry.testing import complete_dossier
+from ocop_registry.testing import submit_and_recognize
 from ocop_shared.auth import Role
-from ocop_shared.contracts import Envelope
-from ocop_shared.contracts.evaluation import ProductRecognized
 from ocop_shared.contracts.registry import InspectionRecorded
 from ocop_shared.testing.services import auth_header, running, settings_for_test
 from sqlalchemy import select
@@ -146,30 +144,8 @@ async def new_product(http, producer: dict, n: int = 0) -> dict:
 
 
 async def recognize(http, product: dict, number: str = "12/QĐ-UBND") -> dict:
-    """Submit the product and deliver evaluation's recognition through JetStream."""
-    await complete_dossier(http, product["id"], OFFICIAL)
-    submitted = await http.post(f"/products/{product['id']}/submit", json={}, headers=OFFICIAL)
-    assert submitted.status_code == 200, submitted.text
-    event = ProductRecognized(
-        product_id=product["id"], producer_id=product["producer_id"],
-        product_name=product["name"], province_code="01", stars=4, level="province",
-        authority="UBND thành phố Hà Nội", decision_number=number,
-        decision_date=DECIDED, score=75, rulebook="1489/QĐ-TTg")
-    runtime = http._transport.app.state.runtime
-    nc = await nats.connect(runtime.settings.nats_url)
-    try:
-        env = Envelope.new(source="/ocop/evaluation", type=event.event_type(),
-                           subject=str(product["id"]))
-        await nc.jetstream().publish(event.subject(), event.model_dump_json().encode(),
-                                     headers=env.to_headers())
-    finally:
-        await nc.close()
-    for _ in range(100):
-        current = (await http.get(f"/products/{product['id']}", headers=OFFICIAL)).json()
-        if current["status"] == "certified":
-            return current
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"product {product['id']} was not certified")
+    return await submit_and_recognize(http, product, OFFICIAL, decision_date=DECIDED,
+                                      number=number)
 
 
 async def outbox_events(runtime) -> list[dict]:

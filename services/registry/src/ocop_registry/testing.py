@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import date
 from typing import Any
+
+import nats
+from ocop_shared.contracts import Envelope
+from ocop_shared.contracts.evaluation import ProductRecognized
 
 
 async def complete_dossier(http: Any, product_id: str, headers: dict[str, str],
@@ -22,3 +28,39 @@ async def complete_dossier(http: Any, product_id: str, headers: dict[str, str],
         assert created.status_code == 201, created.text
         uploaded.append(item["code"])
     return uploaded
+
+
+async def submit_and_recognize(
+    http: Any,
+    product: dict,
+    headers: dict[str, str],
+    *,
+    stars: int = 4,
+    decision_date: date = date(2026, 11, 20),
+    number: str = "12/QĐ-UBND",
+) -> dict:
+    """Complete the dossier, submit the product, and deliver evaluation's ProductRecognized
+    for it through JetStream (as the evaluation service would); the product once the
+    registry has applied that decision."""
+    await complete_dossier(http, product["id"], headers)
+    submitted = await http.post(f"/products/{product['id']}/submit", json={}, headers=headers)
+    assert submitted.status_code == 200, submitted.text
+    event = ProductRecognized(
+        product_id=product["id"], producer_id=product["producer_id"],
+        product_name=product["name"], province_code="01", stars=stars, level="province",
+        authority="UBND thành phố Hà Nội", decision_number=number,
+        decision_date=decision_date, score=75, rulebook="1489/QĐ-TTg")
+    nc = await nats.connect(http._transport.app.state.runtime.settings.nats_url)
+    try:
+        env = Envelope.new(source="/ocop/evaluation", type=event.event_type(),
+                           subject=str(product["id"]))
+        await nc.jetstream().publish(event.subject(), event.model_dump_json().encode(),
+                                     headers=env.to_headers())
+    finally:
+        await nc.close()
+    for _ in range(100):
+        current = (await http.get(f"/products/{product['id']}", headers=headers)).json()
+        if current["status"] == "certified" and current["decision_number"] == number:
+            return current
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"product {product['id']} was not certified by decision {number}")
