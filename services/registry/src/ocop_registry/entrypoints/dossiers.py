@@ -14,27 +14,16 @@ from fastapi.responses import JSONResponse
 from ocop_shared.auth import Principal
 from ocop_shared.errors import InvalidInput
 from ocop_shared.runtime import unit_of_work
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..adapters.file_store import FileStore, StoredFileMissing
 from ..domain.dossiers import DocumentType
 from ..service_layer import commands
-from .http import _check_producer_access, producers_or_officials, readers
+from .access import producers_or_officials, product_for, readers
 from .schemas import DocumentOut, DossierOut
 
 log = logging.getLogger(__name__)
 
 _CHUNK = 1024 * 1024
-
-
-async def _product_for(session: AsyncConnection, principal: Principal,
-                       product_id: uuid.UUID) -> dict:
-    """The product, when the caller may act on it (a producer its own, an official its
-    province); 403/404 otherwise."""
-    product = await commands.get_product(session, product_id)
-    _check_producer_access(principal, await commands.get_producer(session,
-                                                                 product["producer_id"]))
-    return product
 
 
 async def _read_limited(upload: UploadFile, limit: int) -> bytes:
@@ -84,7 +73,7 @@ def build_dossier_router(store: FileStore, *, max_upload_bytes: int) -> APIRoute
         evaluation."""
         extra = _metadata(metadata)
         async with unit_of_work(request) as session:
-            await _product_for(session, principal, product_id)
+            await product_for(session, principal, product_id)
         content = await _read_limited(file, max_upload_bytes)
         sha256, size = store.put(content)
         async with unit_of_work(request) as session:
@@ -101,7 +90,7 @@ def build_dossier_router(store: FileStore, *, max_upload_bytes: int) -> APIRoute
         product_id: uuid.UUID, request: Request, principal: Principal = Depends(readers)
     ) -> list[dict]:
         async with unit_of_work(request) as session:
-            await _product_for(session, principal, product_id)
+            await product_for(session, principal, product_id)
             return await commands.list_documents(session, product_id)
 
     @router.get("/products/{product_id}/documents/{doc_id}/content",
@@ -114,7 +103,7 @@ def build_dossier_router(store: FileStore, *, max_upload_bytes: int) -> APIRoute
         """The document's file, its checksum verified (500 "stored file corrupt" when the
         stored bytes do not match)."""
         async with unit_of_work(request) as session:
-            await _product_for(session, principal, product_id)
+            await product_for(session, principal, product_id)
             document = await commands.get_document(session, product_id, doc_id)
         try:
             content = store.open(document["sha256"])
@@ -140,7 +129,7 @@ def build_dossier_router(store: FileStore, *, max_upload_bytes: int) -> APIRoute
     ) -> Response:
         """Remove a document; only while the product is draft or not recognised (409)."""
         async with unit_of_work(request) as session:
-            await _product_for(session, principal, product_id)
+            await product_for(session, principal, product_id)
             await commands.delete_document(session, product_id, doc_id)
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -151,7 +140,7 @@ def build_dossier_router(store: FileStore, *, max_upload_bytes: int) -> APIRoute
         """The dossier's completeness for the product's set: items present and mandatory
         items missing (submitting is refused while any is missing)."""
         async with unit_of_work(request) as session:
-            await _product_for(session, principal, product_id)
+            await product_for(session, principal, product_id)
             return await commands.dossier(session, product_id)
 
     return router

@@ -7,9 +7,9 @@ from datetime import date
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.exceptions import RequestValidationError
-from ocop_shared.auth import Principal, Role, check_province, require
+from ocop_shared.auth import Principal, Role, check_province
 from ocop_shared.contracts.classification import CLASSIFICATION, Classification
-from ocop_shared.errors import Forbidden, NotFound
+from ocop_shared.errors import NotFound
 from ocop_shared.pagination import Page, PageParams, page_params, paginate
 from ocop_shared.runtime import runtime_of, unit_of_work
 from pydantic import BaseModel, ValidationError
@@ -22,6 +22,16 @@ from ..domain.producers import ProducerKind
 from ..domain.products import ProductStatus
 from ..domain.search import like_pattern
 from ..service_layer import commands
+from .access import (
+    check_producer_access,
+    officials,
+    officials_and_readers,
+    producer_for,
+    producers_or_officials,
+    product_for,
+    readers,
+    scoped_province,
+)
 from .schemas import (
     CertificateOut,
     DeactivateIn,
@@ -43,30 +53,6 @@ from .schemas import (
 )
 
 router = APIRouter()
-
-officials = require(Role.operator, Role.provincial_official)
-readers = require(Role.operator, Role.provincial_official, Role.council_member, Role.integration,
-                  Role.producer)
-producers_or_officials = require(Role.operator, Role.provincial_official, Role.producer)
-officials_and_readers = require(Role.operator, Role.provincial_official, Role.council_member,
-                                Role.integration)
-
-
-def _scoped_province(principal: Principal, asked: str | None) -> str | None:
-    """The province a listing is limited to: officials and council members get their own
-    (asking for another is 403; a token without a province sees nothing)."""
-    if principal.role in (Role.provincial_official, Role.council_member):
-        if asked not in (None, principal.province_code):
-            check_province(principal, asked)
-        return principal.province_code or "-"
-    return asked
-
-
-def _check_producer_access(principal: Principal, producer: dict) -> None:
-    check_province(principal, producer["province_code"])
-    if principal.role is Role.producer and principal.producer_id != str(producer["id"]):
-        raise Forbidden("forbidden", "a producer may only act on its own products")
-
 
 def _revalidated(model: type[BaseModel], merged: dict, changes: dict) -> dict:
     """`merged` (a stored record with a partial update applied) validated as a whole by
@@ -112,7 +98,7 @@ async def list_producers(
 ) -> dict:
     """Producers, by name; officials and council members see their own province only."""
     query = select(producers)
-    province_code = _scoped_province(principal, province_code)
+    province_code = scoped_province(principal, province_code)
     if province_code:
         query = query.where(producers.c.province_code == province_code)
     if commune_code:
@@ -168,7 +154,7 @@ async def get_producer(
 ) -> dict:
     async with unit_of_work(request) as session:
         producer = await commands.get_producer(session, producer_id)
-    _check_producer_access(principal, producer)
+    check_producer_access(principal, producer)
     return producer
 
 
@@ -187,7 +173,7 @@ async def register_product(
     """Register a draft product of a producer, in a product set of the classification (its
     group follows), with the standards it holds."""
     async with unit_of_work(request) as session:
-        _check_producer_access(principal, await commands.get_producer(session, body.producer_id))
+        await producer_for(session, principal, body.producer_id)
         created = await commands.register_product(
             session, runtime_of(request).outbox, body.model_dump()
         )
@@ -214,7 +200,7 @@ async def list_products(
     query = select(products).join(producers, producers.c.id == products.c.producer_id)
     if principal.role is Role.producer:
         query = query.where(products.c.producer_id.cast(String) == (principal.producer_id or ""))
-    province_code = _scoped_province(principal, province_code)
+    province_code = scoped_province(principal, province_code)
     if province_code:
         query = query.where(producers.c.province_code == province_code)
     if commune_code:
@@ -244,9 +230,7 @@ async def update_product(
     (409) while the product is under evaluation, and for the name or set of a certified
     product."""
     async with unit_of_work(request) as session:
-        current = await commands.get_product(session, product_id)
-        _check_producer_access(principal, await commands.get_producer(session,
-                                                                     current["producer_id"]))
+        current = await product_for(session, principal, product_id)
         changes = body.model_dump(exclude_unset=True)
         merged = _revalidated(
             ProductFields, {k: current[k] for k in ProductFields.model_fields} | changes, changes)
@@ -263,9 +247,7 @@ async def replace_standards(
     """Replace the list of standards the product holds (an empty list removes them all).
     Refused (409) while the product is under evaluation."""
     async with unit_of_work(request) as session:
-        current = await commands.get_product(session, product_id)
-        _check_producer_access(principal, await commands.get_producer(session,
-                                                                     current["producer_id"]))
+        await product_for(session, principal, product_id)
         updated = await commands.replace_standards(
             session, product_id, [s.model_dump() for s in body.standards])
         return await _shown(session, updated)
@@ -276,9 +258,7 @@ async def get_product(
     product_id: uuid.UUID, request: Request, principal: Principal = Depends(readers)
 ) -> dict:
     async with unit_of_work(request) as session:
-        product = await commands.get_product(session, product_id)
-        _check_producer_access(principal, await commands.get_producer(session,
-                                                                     product["producer_id"]))
+        product = await product_for(session, principal, product_id)
         return await _shown(session, product)
 
 
@@ -288,9 +268,7 @@ async def submit_product(
     principal: Principal = Depends(producers_or_officials),
 ) -> dict:
     async with unit_of_work(request) as session:
-        product = await commands.get_product(session, product_id)
-        _check_producer_access(principal, await commands.get_producer(session,
-                                                                     product["producer_id"]))
+        await product_for(session, principal, product_id)
         submitted = await commands.submit_product(
             session, runtime_of(request).outbox, product_id, body.self_score
         )
@@ -346,7 +324,7 @@ async def list_certificates(
     """The certificate register, soonest to end first; officials and council members see
     their own province only."""
     query = commands.certificate_query()
-    province_code = _scoped_province(principal, province_code)
+    province_code = scoped_province(principal, province_code)
     if province_code:
         query = query.where(producers.c.province_code == province_code)
     if status_filter is not None:
@@ -367,8 +345,7 @@ async def get_certificate(
 ) -> dict:
     async with unit_of_work(request) as session:
         certificate = await commands.get_certificate(session, certificate_id)
-        _check_producer_access(principal, await commands.get_producer(
-            session, certificate["producer_id"]))
+        await producer_for(session, principal, certificate["producer_id"])
     return certificate
 
 

@@ -20,7 +20,7 @@ from ..adapters.tables import producers
 from ..domain.inspections import ChecklistItem, InspectionStatus, ItemResult, Outcome
 from ..service_layer import commands
 from ..service_layer import inspections as service
-from .http import _check_producer_access, _scoped_province, officials, readers
+from .access import check_producer_access, officials, readers, scoped_province
 
 
 class _In(BaseModel):
@@ -162,7 +162,7 @@ async def list_inspections(
     if principal.role is Role.producer:
         query = query.where(
             inspections.c.producer_id.cast(String) == (principal.producer_id or ""))
-    province_code = _scoped_province(principal, province_code)
+    province_code = scoped_province(principal, province_code)
     if province_code:
         query = query.where(producers.c.province_code == province_code)
     if producer_id is not None:
@@ -184,6 +184,6 @@ async def get_inspection(
 ) -> dict:
     async with unit_of_work(request) as session:
         inspection = await service.get_inspection(session, inspection_id)
-    _check_producer_access(principal, {"id": inspection["producer_id"],
+    check_producer_access(principal, {"id": inspection["producer_id"],
                                        "province_code": inspection["province_code"]})
     return inspection

@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 from ..adapters.tables import producers, products
 from ..domain.products import ProductStatus
 from ..service_layer.importing import ImportKind, import_file
+from .access import officials, officials_and_readers, scoped_province
 from .dossiers import _read_limited
-from .http import _scoped_province, officials, officials_and_readers
 from .schemas import GroupCode
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
@@ -108,7 +108,7 @@ def build_reports_router(*, max_upload_bytes: int = MAX_IMPORT_BYTES) -> APIRout
     ) -> dict:
         """Products counted by province, commune, group, stars or status; officials and
         council members count their own province only."""
-        province_code = _scoped_province(principal, province_code)
+        province_code = scoped_province(principal, province_code)
         column = _COUNT_COLUMNS[by]
         query = _filtered(
             select(column.label("key"), func.count().label("count"))
@@ -132,7 +132,7 @@ def build_reports_router(*, max_upload_bytes: int = MAX_IMPORT_BYTES) -> APIRout
     ) -> StreamingResponse:
         """The products (UTF-8 CSV with a byte order mark, so Excel shows Vietnamese
         correctly), oldest first; officials see their own province only."""
-        province_code = _scoped_province(principal, province_code)
+        province_code = scoped_province(principal, province_code)
         query = _filtered(
             select(*EXPORT_COLUMNS)
             .select_from(products.join(producers, producers.c.id == products.c.producer_id)),
