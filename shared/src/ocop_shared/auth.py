@@ -39,6 +39,9 @@ class Role(StrEnum):
     """Runs the platform; acts everywhere."""
     provincial_official = "provincial_official"
     """Staff of a provincial OCOP office; acts in their province."""
+    ministry_official = "ministry_official"
+    """Staff of the Ministry's OCOP office (central council, 5-star decisions); acts
+    nationwide."""
     council_member = "council_member"
     """Member of an evaluation council; acts in the council's province."""
     producer = "producer"
@@ -67,11 +70,12 @@ class Principal(BaseModel):
     def can_act_in_province(self, code: str) -> bool:
         """Whether the caller's jurisdiction covers province `code`.
 
-        Operators and integrations reach every province (integrations are read-only, but
-        that is for each route's role requirement to enforce). Province-scoped roles reach
-        only their own province; one without a province reaches none (fail closed).
+        Operators, Ministry officials and integrations reach every province (integrations are
+        read-only, but that is for each route's role requirement to enforce). Province-scoped
+        roles reach only their own province; one without a province reaches none (fail
+        closed).
         """
-        if self.role in (Role.operator, Role.integration):
+        if self.role in (Role.operator, Role.ministry_official, Role.integration):
             return True
         return self.province_code is not None and self.province_code == code
 
@@ -329,6 +333,10 @@ DEV_PRINCIPALS: dict[Role, Principal] = {
         role=Role.provincial_official,
         province_code=DEV_PROVINCE,
         name="Cán bộ OCOP Hà Nội",
+    ),
+    Role.ministry_official: Principal(
+        subject="dev-ministry-official", role=Role.ministry_official,
+        name="Cán bộ Văn phòng Điều phối OCOP Trung ương",
     ),
     Role.council_member: Principal(
         subject="dev-council-member-01",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Literal
 
 from pydantic import Field
 
@@ -76,6 +77,11 @@ class ProductSubmittedForEvaluation(Event, service="registry", entity="product")
     submitted_on: date
     dossier_items: list[str] = Field(
         default_factory=list, description="Codes of the document types the dossier holds")
+    reason: Literal["first", "renewal", "upgrade"] = Field(
+        "first", description="first: never certified; renewal: its certificate expired or was "
+                             "revoked; upgrade: certified, re-evaluated for more stars")
+    current_stars: int | None = Field(None, ge=3, le=5,
+                                      description="The stars it holds (upgrade only)")
 
 
 class CertificateIssued(Event, service="registry", entity="certificate"):

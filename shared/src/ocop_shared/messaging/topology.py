@@ -22,6 +22,7 @@ from ..contracts.evaluation import (
 )
 from ..contracts.promotion import CeremonyScheduled, ProductAddedToCeremony
 from ..contracts.registry import (
+    InspectionRecorded,
     ProducerRegistered,
     ProducerUpdated,
     ProductSubmittedForEvaluation,
@@ -156,7 +157,7 @@ class Topology:
 
 TOPOLOGY = Topology(
     consumers=(
-        ConsumerSpec("evaluation", "registry", (ProductSubmittedForEvaluation,)),
+        ConsumerSpec("evaluation", "registry", (ProductSubmittedForEvaluation, InspectionRecorded)),
         ConsumerSpec(
             "registry",
             "evaluation",

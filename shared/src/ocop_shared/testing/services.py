@@ -7,9 +7,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+import uuid
+
 import httpx
+import nats
 
 from ..auth import Principal, Role, issue_token
+from ..contracts import Envelope, Event
 from ..runtime import ServiceDefinition, ServiceRuntime
 from ..settings import ServiceSettings
 
@@ -25,7 +29,10 @@ def auth_header(role: Role, **claims: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token(role, **claims)}"}
 
 
-def settings_for_test(database_url: str, nats_url: str, **overrides: object) -> ServiceSettings:
+def settings_for_test(database_url: str, nats_url: str, *,
+                      cls: type[ServiceSettings] = ServiceSettings,
+                      **overrides: object) -> ServiceSettings:
+    """Settings of a service under test (`cls`: the service's own settings class)."""
     values = {
         "OCOP_NATS_URL": nats_url,
         "OCOP_JWT_SECRET": TEST_SECRET,
@@ -34,7 +41,7 @@ def settings_for_test(database_url: str, nats_url: str, **overrides: object) -> 
         "outbox_poll_seconds": 0.5,
     }
     values.update(overrides)
-    return ServiceSettings.model_validate(values)
+    return cls.model_validate(values)
 
 
 @dataclass
@@ -55,3 +62,19 @@ async def running(definition: ServiceDefinition, settings: ServiceSettings,
             yield RunningService(runtime, client)
     finally:
         await runtime.stop()
+
+
+async def publish_event(nats_url: str, event: Event, *, event_id: uuid.UUID | None = None,
+                        correlation_id: str | None = None) -> Envelope:
+    """Publish `event` to JetStream as its service's relay would (envelope headers,
+    Nats-Msg-Id); the same `event_id` twice is a redelivery the consumer must absorb."""
+    envelope = Envelope.new(source=f"/ocop/{event.contract_service}", type=event.event_type(),
+                            subject=event.entity_id(), id=event_id,
+                            correlation_id=correlation_id)
+    nc = await nats.connect(nats_url)
+    try:
+        await nc.jetstream().publish(event.subject(), event.model_dump_json().encode(),
+                                     headers=envelope.to_headers())
+    finally:
+        await nc.close()
+    return envelope

@@ -1,8 +1,13 @@
 """An evaluation's lifecycle (pure: no I/O).
 
-pending (the registry submitted the product) -> completed (the council's final score stands).
-Councils, rounds, members' score sheets and the recognition decision workflow come in a later
-issue; they will add states between these two.
+    awaiting_round --(a round of its council opens)--> in_round
+    in_round --(a quorum scored, totals within the spread)--> scored   (EvaluationCompleted)
+    in_round --(totals too far apart)--> rescore_required --(named members rescore)--> in_round
+    scored --(the round closes: the council proposes)--> proposed | not_recognised
+    proposed --(the authority's decision)--> decided   (ProductRecognized, forwarding)
+
+An evaluation opened on a product's submission runs at the rulebook's entry level (district
+under 148, province under 1489); one forwarded by a decision runs at the next level.
 """
 
 from __future__ import annotations
@@ -11,24 +16,35 @@ from enum import StrEnum
 
 
 class EvaluationStatus(StrEnum):
-    PENDING = "pending"
-    COMPLETED = "completed"
+    AWAITING_ROUND = "awaiting_round"
+    IN_ROUND = "in_round"
+    RESCORE_REQUIRED = "rescore_required"
+    SCORED = "scored"
+    PROPOSED = "proposed"
+    NOT_RECOGNISED = "not_recognised"
+    DECIDED = "decided"
 
 
-PROVINCE_LEVEL = "province"
-"""The level this thin flow evaluates at (the `Level` of the evaluation contracts)."""
+SCORING = frozenset({EvaluationStatus.IN_ROUND, EvaluationStatus.RESCORE_REQUIRED})
+"""Members may submit sheets in these states."""
+
+RESULT_STANDS = frozenset({EvaluationStatus.SCORED, EvaluationStatus.PROPOSED,
+                           EvaluationStatus.NOT_RECOGNISED, EvaluationStatus.DECIDED})
+"""The council's result exists (a producer may see it)."""
 
 
-def provincial_authority(province_code: str) -> str:
-    """Who recognises 3-4 stars: the Provincial People's Committee, e.g. "UBND tỉnh 01"."""
-    return f"UBND tỉnh {province_code}"
+class RoundStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
 
 
-def provincial_decision_number(number: int) -> str:
-    """A provincial decision's number as written on it, e.g. "12/QĐ-UBND"."""
-    return f"{number}/QĐ-UBND"
+def authority_name(authority: str, level: str, province_code: str | None) -> str:
+    """Who decides, as written on events: "UBND tỉnh 01"; the Ministry is named alone."""
+    if level == "central" or not province_code:
+        return authority
+    return f"{authority} {province_code}"
 
 
-def dossier_reference(product_id: object) -> str:
-    """Where the dossier sent to the Ministry is filed (a placeholder until dossiers exist)."""
-    return f"dossier/{product_id}"
+def dossier_reference(product_code: str, evaluation_id: object) -> str:
+    """How the dossier sent up with a referral is filed."""
+    return f"ocop/{product_code}/evaluation/{evaluation_id}"

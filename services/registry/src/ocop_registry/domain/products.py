@@ -62,6 +62,16 @@ def transition(current: ProductStatus, target: ProductStatus) -> ProductStatus:
     return target
 
 
+def submission_reason(current: ProductStatus) -> str:
+    """Why a product is submitted from `current`: first evaluation, renewal of a certificate
+    that expired or was revoked, or upgrade of a certified product (evaluation records it)."""
+    if current is ProductStatus.CERTIFIED:
+        return "upgrade"
+    if current in (ProductStatus.EXPIRED, ProductStatus.REVOKED):
+        return "renewal"
+    return "first"
+
+
 def status_after_opening(current: ProductStatus) -> ProductStatus:
     """Evaluation opened the submission in a council's round: a submitted product is now under
     evaluation; a product already further on (a late event) stays where it is."""

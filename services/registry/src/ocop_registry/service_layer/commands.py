@@ -54,6 +54,7 @@ from ..domain.products import (
     ProductStatus,
     can_become,
     check_editable,
+    submission_reason,
     transition,
 )
 from ..domain.search import search_text
@@ -248,6 +249,8 @@ async def submit_product(
         product_name=product["name"], province_code=producer["province_code"],
         commune_code=producer["commune_code"], product_set=product["product_set"],
         self_score=self_score, submitted_on=today_in_vietnam(), dossier_items=present,
+        reason=submission_reason(ProductStatus(product["status"])),
+        current_stars=product["stars"] if product["status"] == ProductStatus.CERTIFIED else None,
     ))
     return updated._asdict()
 
