@@ -63,8 +63,8 @@ async def eventually(check, what: str, timeout: float = 30.0):  # noqa: ANN001, 
     raise AssertionError(f"{what} not reached within {timeout}s")
 
 
-async def evaluations_of(http, **params) -> list[dict]:  # noqa: ANN001
-    page = await http.get("/evaluations", headers=OFFICIAL, params={"limit": 200, **params})
+async def evaluations_of(http, headers=OFFICIAL, **params) -> list[dict]:  # noqa: ANN001
+    page = await http.get("/evaluations", headers=headers, params={"limit": 200, **params})
     assert page.status_code == 200, page.text
     return page.json()["items"]
 

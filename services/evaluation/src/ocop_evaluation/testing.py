@@ -38,7 +38,7 @@ async def create_council(
     http: Any, organiser: Mapping[str, str], secret: str, *, level: str = "province",
     province_code: str | None = "01", name: str | None = None, prefix: str = "",
     roles: Iterable[str] = ROLES, term_start: date = date(2026, 1, 1),
-    conflicts: Mapping[int, list[str]] | None = None,
+    conflicts: Mapping[int, list[str]] | None = None, communes: Iterable[str] = (),
 ) -> Council:
     """A council with members `<level>-<province>-<n>` in `roles`; `conflicts` maps a member's
     position to the producers it is linked to."""
@@ -46,6 +46,8 @@ async def create_council(
                             "level": level}
     if level != "central":
         body["province_code"] = province_code
+    if communes:
+        body["communes"] = list(communes)
     created = await http.post(f"{prefix}/councils", headers=dict(organiser), json=body)
     assert created.status_code == 201, created.text
     council = Council(created.json()["id"], level)
