@@ -145,7 +145,10 @@ def spread_problem(rules: CouncilRules, totals: Mapping[str, float]) -> RescoreN
 def council_score(
     rules: CouncilRules, eligible: Sequence[CouncilMember], sheets: Mapping[str, SheetScore]
 ) -> QuorumNotMet | RescoreNeeded | CouncilScore:
-    """The council's score from the members' latest sheets (member id -> sheet)."""
+    """The council's score from the members' latest sheets (member id -> sheet); sheets of
+    members who are not eligible do not count."""
+    eligible_ids = {m.id for m in eligible}
+    sheets = {member: sheet for member, sheet in sheets.items() if member in eligible_ids}
     if (no_quorum := check_quorum(rules, eligible, list(sheets))) is not None:
         return no_quorum
     totals = {member: sheet.total for member, sheet in sheets.items()}
