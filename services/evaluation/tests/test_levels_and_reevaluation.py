@@ -1,7 +1,7 @@
 """Routing by rulebook and jurisdiction, forwarding between levels, and re-evaluation, on real
 PostgreSQL and NATS JetStream: province 79 runs rulebook 148/2023 (district councils first),
 province 01 the default 1489/2025; an inspection finding re-evaluates a product and the new
-decision lowers its stars."""
+decision lowers its stars, then takes the recognition away."""
 
 from __future__ import annotations
 
@@ -172,3 +172,14 @@ async def test_an_inspection_finding_re_evaluates_and_can_lower_the_stars(
     assert [(r["stars"], r["reason"], r["previous_stars"]) for r in recognised] == [
         (4, "first", None), (4, "upgrade", 4), (3, "inspection", 4)]
     assert len(await evaluations_of(http, product_id=str(product.product_id))) == 3
+
+    # Another re-evaluation finds 40 points: the decision takes the recognition away.
+    again = await http.post("/re-evaluations", headers=HANOI, json={
+        "product_id": str(product.product_id), "reason": "inspection"})
+    assert again.status_code == 201 and again.json()["previous_stars"] == 3
+    last = await round_scored_and_decided(40, "13/QĐ-UBND")
+    withdrawn = await eventually(lambda: at_least(
+        published(jetstream, "ocop.evaluation.product.recognition-withdrawn.v1"), 1),
+        "the withdrawal")
+    assert [(w["evaluation_id"], w["previous_stars"], w["stars"], w["decision_number"])
+            for w in withdrawn] == [(last["id"], 3, 2, "13/QĐ-UBND")]

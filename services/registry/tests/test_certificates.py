@@ -15,7 +15,13 @@ from ocop_registry.service_layer.reminders import sweep_once
 from ocop_registry.settings import CertificateSettings
 from ocop_registry.testing import submit_and_recognize
 from ocop_shared.auth import Role
-from ocop_shared.testing.services import auth_header, running, settings_for_test
+from ocop_shared.contracts.evaluation import RecognitionWithdrawn
+from ocop_shared.testing.services import (
+    auth_header,
+    publish_event,
+    running,
+    settings_for_test,
+)
 from sqlalchemy import func, select
 
 OFFICIAL = auth_header(Role.provincial_official, province_code="01")
@@ -295,3 +301,29 @@ async def test_revoke_and_downgrade(url, jetstream) -> None:
             assert refused.status_code == 409, refused.text
             assert refused.json()["field"] == "status"
         assert len(await outbox_events(svc.runtime, "CertificateRevoked")) == 1
+
+
+async def test_a_withdrawn_recognition_revokes_the_certificate_once(url, jetstream) -> None:
+    async with service(url, jetstream, Clock(DECIDED)) as svc:
+        http = svc.http
+        product = await certified_product(http, stars=4)
+        withdrawn = RecognitionWithdrawn(
+            evaluation_id=uuid.uuid4(), product_id=product["id"],
+            producer_id=product["producer_id"], product_name=product["name"],
+            province_code="01", previous_stars=4, score=44.5, stars=2, reason="inspection",
+            level="province", authority="UBND tỉnh 01", decision_number="77/QĐ-UBND",
+            decision_date=date(2027, 2, 1), rulebook="1489/2025")
+        envelope = await publish_event(jetstream, withdrawn)
+        await publish_event(jetstream, withdrawn, event_id=envelope.id)  # redelivered
+
+        async def revoked() -> bool:
+            current = (await http.get(f"/products/{product['id']}", headers=OFFICIAL)).json()
+            return current["status"] == "revoked"
+
+        await eventually(revoked)
+        [event] = await outbox_events(svc.runtime, "CertificateRevoked")
+        assert event["decision_number"] == "77/QĐ-UBND"
+        assert "44.5 points, 2 stars" in event["reason"]
+        [cert] = (await http.get("/certificates", params={"product_id": product["id"]},
+                                 headers=OFFICIAL)).json()["items"]
+        assert cert["status"] == "revoked"

@@ -155,3 +155,25 @@ class NationalEvaluationCompleted(Event, service="evaluation", entity="product")
     rulebook: str
     decision_number: str | None = None
     decision_date: date | None = None
+
+
+class RecognitionWithdrawn(Event, service="evaluation", entity="product"):
+    """A re-evaluation of a product that held `previous_stars` ended below 3 stars (or was
+    knocked out), and the authority decided so: the product loses its recognition; the
+    registry revokes its active certificate."""
+
+    evaluation_id: uuid.UUID
+    product_id: uuid.UUID
+    producer_id: uuid.UUID
+    product_name: str
+    province_code: str
+    previous_stars: int = Field(ge=3, le=5)
+    score: float = Field(ge=0, le=100)
+    stars: int = Field(ge=0, le=2, description="What the re-evaluation found")
+    knocked_out: list[int] = Field(default_factory=list)
+    reason: Reason
+    level: Level
+    authority: str
+    decision_number: str
+    decision_date: date
+    rulebook: str

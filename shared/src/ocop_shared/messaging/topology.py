@@ -19,6 +19,7 @@ from ..contracts.evaluation import (
     EvaluationOpened,
     ProductRecognized,
     ProductReferredToMinistry,
+    RecognitionWithdrawn,
 )
 from ..contracts.promotion import CeremonyScheduled, ProductAddedToCeremony
 from ..contracts.registry import (
@@ -161,7 +162,8 @@ TOPOLOGY = Topology(
         ConsumerSpec(
             "registry",
             "evaluation",
-            (EvaluationOpened, EvaluationCompleted, ProductRecognized, ProductReferredToMinistry),
+            (EvaluationOpened, EvaluationCompleted, ProductRecognized, ProductReferredToMinistry,
+             RecognitionWithdrawn),
         ),
         ConsumerSpec("promotion", "evaluation", (ProductRecognized,)),
         ConsumerSpec("notifications", "registry", (ProducerRegistered, ProducerUpdated)),

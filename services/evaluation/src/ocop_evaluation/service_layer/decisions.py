@@ -3,7 +3,8 @@
 An official of the authority records a decision (number, date, signer) on proposed results:
 each product its level recognises gets ProductRecognized; a product whose score goes up a level
 is forwarded: a new evaluation at that level, and, for the central council,
-ProductReferredToMinistry with the dossier reference and the sample shipment. The Ministry's
+ProductReferredToMinistry with the dossier reference and the sample shipment; a re-evaluation
+that ended below 3 stars takes the recognition away (RecognitionWithdrawn). The Ministry's
 decision on a central result recognises 5 stars (NationalEvaluationCompleted says so)."""
 
 from __future__ import annotations
@@ -19,7 +20,12 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..adapters.tables import decisions, evaluations, referrals
-from ..domain.evaluations import EvaluationStatus, authority_name, dossier_reference
+from ..domain.evaluations import (
+    EvaluationStatus,
+    authority_name,
+    dossier_reference,
+    withdraws_recognition,
+)
 from ..domain.rulebooks import RulebookCatalog
 from . import audit, published
 from .rounds import open_evaluation
@@ -129,6 +135,9 @@ async def _apply(
         ).returning(evaluations))).one()._asdict()
     if decided["recognised_stars"] is not None:
         await outbox.add(session, published.product_recognized(decided, decision))
+    if withdraws_recognition(decided["recognised_stars"], decided["forwarded_to"],
+                             decided["previous_stars"], decided["reason"]):
+        await outbox.add(session, published.recognition_withdrawn(decided, decision))
     if decided["level"] == "central":
         await outbox.add(session, published.national_evaluation_completed(decided, decision))
     if decided["forwarded_to"] is None:

@@ -7,6 +7,7 @@ from ocop_shared.contracts.evaluation import (
     NationalEvaluationCompleted,
     ProductRecognized,
     ProductReferredToMinistry,
+    RecognitionWithdrawn,
     SampleShipment,
 )
 
@@ -59,4 +60,15 @@ def national_evaluation_completed(
         stars=5 if five else (evaluation["previous_stars"] or 4),
         decision_number=decision["number"] if five else None,
         decision_date=decision["decided_on"] if five else None, **_product(evaluation),
+    )
+
+
+def recognition_withdrawn(evaluation: dict, decision: dict) -> RecognitionWithdrawn:
+    return RecognitionWithdrawn(
+        evaluation_id=evaluation["id"], previous_stars=evaluation["previous_stars"],
+        score=float(evaluation["score"]), stars=evaluation["stars"],
+        knocked_out=evaluation["knocked_out"] or [], reason=evaluation["reason"],
+        level=evaluation["level"], authority=decision["authority"],
+        decision_number=decision["number"], decision_date=decision["decided_on"],
+        **_product(evaluation),
     )

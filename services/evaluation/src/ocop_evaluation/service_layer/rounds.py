@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..adapters.tables import councils, evaluations, rounds
 from ..domain.councils import covers
-from ..domain.evaluations import EvaluationStatus, RoundStatus
+from ..domain.evaluations import EvaluationStatus, RoundStatus, needs_decision
 from ..domain.rulebooks import RulebookCatalog
 from . import audit, published
 
@@ -149,8 +149,9 @@ async def close_round(
     proposal_number: str | None, note: str | None,
 ) -> dict:
     """Close a round whose every evaluation has a standing result, and record the council's
-    proposals: products the level's authority may recognise, or that go up a level, are
-    proposed for its decision; the others end here (not recognised)."""
+    proposals: products the level's authority may recognise, that go up a level, or whose
+    re-evaluation takes a held recognition away are proposed for its decision; the others end
+    here (not recognised)."""
     round_ = await get_round(session, round_id, lock=True)
     if round_["status"] != RoundStatus.OPEN.value:
         raise Conflict("round_closed", f"round {round_['name']!r} is already closed",
@@ -168,7 +169,8 @@ async def close_round(
                        f"{listed}{more}", field="evaluations")
     scored = (await session.execute(
         select(evaluations).where(evaluations.c.round_id == round_id))).all()
-    proposed = [r.id for r in scored if r.recognised_stars is not None or r.forwarded_to]
+    proposed = [r.id for r in scored if needs_decision(
+        r.recognised_stars, r.forwarded_to, r.previous_stars, r.reason)]
     ended = [r for r in scored if r.id not in set(proposed)]
     if proposed:
         await session.execute(update(evaluations).where(evaluations.c.id.in_(proposed))

@@ -11,14 +11,15 @@ from ocop_shared.contracts.evaluation import (
     EvaluationOpened,
     ProductRecognized,
     ProductReferredToMinistry,
+    RecognitionWithdrawn,
 )
 from ocop_shared.messaging.consumer import Handler
 from ocop_shared.messaging.outbox import Outbox
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..adapters.tables import products
-from ..domain.certificates import CertificateRules
+from ..adapters.tables import certificates, products
+from ..domain.certificates import CertificateRules, CertificateStatus
 from ..domain.products import (
     ProductStatus,
     status_after_evaluation,
@@ -93,9 +94,27 @@ def build_handlers(rules: CertificateRules, outbox: Outbox) -> dict[type[Event],
         await on_product_recognized(session, event, env)
         await commands.issue_certificate(session, outbox, rules, event)
 
+    async def on_recognition_withdrawn(
+        session: AsyncConnection, event: RecognitionWithdrawn, _env: Envelope
+    ) -> None:
+        """A re-evaluation took the recognition away: the active certificate is revoked by
+        the authority's decision (nothing to do when none is active, e.g. after expiry)."""
+        active = (await session.execute(
+            select(certificates.c.id).where(
+                certificates.c.product_id == event.product_id,
+                certificates.c.status == CertificateStatus.ACTIVE.value))).first()
+        if active is None:
+            return
+        await commands.revoke_certificate(session, outbox, active.id, {
+            "decision_number": event.decision_number, "decision_date": event.decision_date,
+            "reason": f"re-evaluation ({event.reason}) found {event.score:g} points, "
+                      f"{event.stars} stars",
+        })
+
     return {
         EvaluationOpened: on_evaluation_opened,
         EvaluationCompleted: on_evaluation_completed,
         ProductRecognized: on_recognized_issue_certificate,
         ProductReferredToMinistry: on_referred_to_ministry,
+        RecognitionWithdrawn: on_recognition_withdrawn,
     }
