@@ -109,6 +109,12 @@ def test_below_three_stars_says_the_product_is_not_recognised_yet() -> None:
     assert "từ 3 sao (50 điểm) trở lên" in body
 
 
+def test_a_knock_out_says_so_instead_of_zero_stars() -> None:
+    knocked = evaluation(12.0, 0).model_copy(update={"knocked_out": [61]})
+    body = message_for(knocked, ME).body
+    assert "tiêu chí loại trực tiếp" in body and "0 sao" not in body
+
+
 def test_referral_names_product_score_and_decision() -> None:
     message = message_for(referral(), ME)
     assert "Nước mắm Phú Quốc" in message.subject_line

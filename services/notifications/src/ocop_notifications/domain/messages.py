@@ -81,6 +81,9 @@ def message_for(event: NotifiableEvent, recipient_id: str) -> Message:
 
 def _evaluation_completed(event: EvaluationCompleted) -> Message:
     level = _LEVELS.get(event.level, event.level)
+    rating = f"đạt hạng {event.stars} sao"
+    if event.knocked_out:
+        rating = "không được xếp hạng do vi phạm tiêu chí loại trực tiếp"
     if event.stars >= MIN_RECOGNISED_STARS:
         outcome = "Kết quả sẽ được trình cấp có thẩm quyền xem xét, ra quyết định công nhận."
     else:
@@ -90,7 +93,7 @@ def _evaluation_completed(event: EvaluationCompleted) -> Message:
         subject_line=f"Kết quả đánh giá sản phẩm OCOP: {event.product_name}",
         body=(
             f"Sản phẩm {event.product_name} đã được Hội đồng đánh giá, phân hạng sản phẩm OCOP "
-            f"{level} chấm {_points(event.score)}/100 điểm, đạt hạng {event.stars} sao. {outcome}"
+            f"{level} chấm {_points(event.score)}/100 điểm, {rating}. {outcome}"
         ),
     )
 
