@@ -110,14 +110,20 @@ async def submit_sheet(
                        attempt=evaluation["attempt"], total=scored.total)
     eligible = eligible_scorers(members, str(evaluation["producer_id"]), today)
     latest = await _latest_sheets(session, evaluation_id, sheet)
-    waiting_for = ({m.id for m in eligible} - set(latest)) | {
-        m for m in (evaluation["rescore_members"] or [])
-        if latest.get(m, (None, 0))[1] < evaluation["attempt"]}
     status = evaluation["status"]
-    if not waiting_for:
+    if not ({m.id for m in eligible} - set(latest)) and not _rescores_due(
+            evaluation, eligible, latest):
         status = (await _tally(session, outbox, catalog, principal, evaluation, round_,
                                eligible, latest))["status"]
     return stored | {"evaluation_status": status}
+
+
+def _rescores_due(evaluation: dict, eligible: list[CouncilMember],
+                  latest: dict[str, tuple[SheetScore, int]]) -> list[str]:
+    """Members named by RescoreRequired (and still eligible) who have not scored again."""
+    eligible_ids = {m.id for m in eligible}
+    return [m for m in evaluation["rescore_members"] or []
+            if m in eligible_ids and latest.get(m, (None, 0))[1] < evaluation["attempt"]]
 
 
 async def _latest_sheets(
@@ -141,9 +147,7 @@ async def tally(
     members = await members_of(session, round_["council_id"])
     eligible = eligible_scorers(members, str(evaluation["producer_id"]), today)
     latest = await _latest_sheets(session, evaluation_id, sheet_of(catalog, evaluation))
-    pending = [m for m in (evaluation["rescore_members"] or [])
-               if latest.get(m, (None, 0))[1] < evaluation["attempt"]]
-    if pending:
+    if pending := _rescores_due(evaluation, eligible, latest):
         raise Conflict("rescore_pending", f"{len(pending)} members named in RescoreRequired "
                                           f"have not scored again", field="rescore_members")
     result = await _tally(session, outbox, catalog, principal, evaluation, round_, eligible,
