@@ -109,33 +109,42 @@ async def submit_sheet(
                        rulebook=evaluation["rulebook"], member_id=member.id,
                        attempt=evaluation["attempt"], total=scored.total)
     eligible = eligible_scorers(members, str(evaluation["producer_id"]), today)
-    latest = await _latest_sheets(session, evaluation_id, sheet)
+    attempts = await _latest_attempts(session, evaluation_id)
     status = evaluation["status"]
-    if not ({m.id for m in eligible} - set(latest)) and not _rescores_due(
-            evaluation, eligible, latest):
+    if not ({m.id for m in eligible} - set(attempts)) and not _rescores_due(
+            evaluation, eligible, attempts):
         status = (await _tally(session, outbox, catalog, principal, evaluation, round_,
-                               eligible, latest))["status"]
+                               eligible))["status"]
     return stored | {"evaluation_status": status}
 
 
 def _rescores_due(evaluation: dict, eligible: list[CouncilMember],
-                  latest: dict[str, tuple[SheetScore, int]]) -> list[str]:
+                  attempts: dict[str, int]) -> list[str]:
     """Members named by RescoreRequired (and still eligible) who have not scored again."""
     eligible_ids = {m.id for m in eligible}
     return [m for m in evaluation["rescore_members"] or []
-            if m in eligible_ids and latest.get(m, (None, 0))[1] < evaluation["attempt"]]
+            if m in eligible_ids and attempts.get(m, 0) < evaluation["attempt"]]
+
+
+async def _latest_attempts(session: AsyncConnection, evaluation_id: uuid.UUID) -> dict[str, int]:
+    """member id -> the attempt of their latest sheet."""
+    rows = (await session.execute(
+        select(score_sheets.c.member_id, func.max(score_sheets.c.attempt))
+        .where(score_sheets.c.evaluation_id == evaluation_id)
+        .group_by(score_sheets.c.member_id))).all()
+    return {str(member): attempt for member, attempt in rows}
 
 
 async def _latest_sheets(
     session: AsyncConnection, evaluation_id: uuid.UUID, sheet: Sheet
-) -> dict[str, tuple[SheetScore, int]]:
-    """member id -> (their latest sheet, scored again from its choices, and its attempt)."""
+) -> dict[str, SheetScore]:
+    """member id -> their latest sheet, scored again from its choices."""
     rows = (await session.execute(
-        select(score_sheets.c.member_id, score_sheets.c.attempt, score_sheets.c.choices)
+        select(score_sheets.c.member_id, score_sheets.c.choices)
         .where(score_sheets.c.evaluation_id == evaluation_id)
         .order_by(score_sheets.c.attempt))).all()
-    return {str(r.member_id): (score_sheet(sheet, {int(k): v for k, v in r.choices.items()}),
-                               r.attempt) for r in rows}
+    return {str(r.member_id): score_sheet(sheet, {int(k): v for k, v in r.choices.items()})
+            for r in rows}
 
 
 async def tally(
@@ -146,12 +155,11 @@ async def tally(
     evaluation, round_ = await _scoring_context(session, evaluation_id)
     members = await members_of(session, round_["council_id"])
     eligible = eligible_scorers(members, str(evaluation["producer_id"]), today)
-    latest = await _latest_sheets(session, evaluation_id, sheet_of(catalog, evaluation))
-    if pending := _rescores_due(evaluation, eligible, latest):
+    if pending := _rescores_due(evaluation, eligible,
+                                await _latest_attempts(session, evaluation_id)):
         raise Conflict("rescore_pending", f"{len(pending)} members named in RescoreRequired "
                                           f"have not scored again", field="rescore_members")
-    result = await _tally(session, outbox, catalog, principal, evaluation, round_, eligible,
-                          latest)
+    result = await _tally(session, outbox, catalog, principal, evaluation, round_, eligible)
     if isinstance(result.get("quorum"), QuorumNotMet):
         raise Conflict("no_quorum", result["quorum"].reason(), field="sheets")
     return result
@@ -160,16 +168,16 @@ async def tally(
 async def _tally(
     session: AsyncConnection, outbox: Outbox, catalog: RulebookCatalog, actor: Principal,
     evaluation: dict, round_: dict, eligible: list[CouncilMember],
-    latest: dict[str, tuple[SheetScore, int]],
 ) -> dict:
     rulebook = catalog.get(evaluation["rulebook"]).rulebook
-    counted = {m.id: latest[m.id][0] for m in eligible if m.id in latest}
+    sheet = sheet_of(catalog, evaluation)
+    latest = await _latest_sheets(session, evaluation["id"], sheet)
+    counted = {m.id: latest[m.id] for m in eligible if m.id in latest}
     outcome = council_score(rulebook.council, eligible, counted)
     if isinstance(outcome, QuorumNotMet):
         return evaluation | {"quorum": outcome}
     if not isinstance(outcome, CouncilScore):
         return await _require_rescore(session, outbox, actor, evaluation, round_, outcome)
-    sheet = sheet_of(catalog, evaluation)
     result = level_outcome(rulebook, evaluation["level"], outcome.score, sheet=sheet,
                            points=outcome.points, knocked_out=outcome.knocked_out)
     stored = (await session.execute(
