@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import threading
 import uuid
@@ -13,7 +14,13 @@ from typer.testing import CliRunner
 
 from ocop_shared.devstack import SERVICES, Stack, StackError, load_or_create_secret
 from ocop_shared.devstack.cli import app
-from ocop_shared.devstack.demo import PRODUCERS, PRODUCTS
+from ocop_shared.devstack.demo import (
+    MARKER_FILE,
+    PRODUCERS,
+    PRODUCTS,
+    flow_summary,
+    load_demo,
+)
 from ocop_shared.embedded.ports import free_port
 
 SECRET = "devstack-test-secret-0123456789-abcdefghijklmnop"
@@ -75,6 +82,46 @@ def test_stack_starts_four_ready_services_and_stops_every_child(
         left = {name: pid for name, pid in pids.items() if _alive(pid)}
         assert not left, f"still running after stop(): {left}"
         stack.stop()  # idempotent
+    finally:
+        stack.stop()
+        _drop(postgres_server, list(stack.database_names.values()))
+
+
+def test_demo_runs_a_council_round_and_resumes(
+    nats_server, postgres_server, tmp_path: Path  # noqa: ANN001
+) -> None:
+    stack = Stack(data_dir=tmp_path, nats_url=nats_server.url,
+                  database_server_url=postgres_server.url("postgres"), jwt_secret=SECRET,
+                  database_prefix=f"demo_{uuid.uuid4().hex[:8]}_")
+    try:
+        with stack:
+            lines: list[str] = []
+            state = load_demo(stack.service_urls, SECRET, tmp_path, report=lines.append)
+            assert state["complete"] and state["council"] and state["round"]
+            assert state["decision"] == "2026/QĐ-UBND"
+            assert sorted(state["scored"]) == sorted(p.key for p in PRODUCTS)
+            assert any(line.startswith("council score 92 for Trà sen Tây Hồ: 4 stars")
+                       for line in lines), lines
+            assert any("referred to the Ministry" in line for line in lines), lines
+            summary = flow_summary(stack.service_urls, SECRET, tmp_path, wait=60)
+            assert summary["caught_up"], summary
+            by_name = {p["name"]: p for p in summary["products"]}
+            assert by_name["Trà sen Tây Hồ"]["referred_to_ministry"]
+            assert [by_name[p.name]["stars"] for p in PRODUCTS] == [4, 4, 3]
+            assert all(p["status"] == "certified" for p in summary["products"])
+
+            # an interrupted load resumes: the council, round and decision are found again
+            marker = tmp_path / MARKER_FILE
+            partial = json.loads(marker.read_text("utf-8"))
+            partial.update(complete=False, council=None, round=None, decision=None, scored=[])
+            marker.write_text(json.dumps(partial), "utf-8")
+            again = load_demo(stack.service_urls, SECRET, tmp_path)
+            assert again["complete"] and again["council"] == state["council"]
+            assert again["round"] == state["round"] and again["decision"] == "2026/QĐ-UBND"
+            repeated: list[str] = []
+            load_demo(stack.service_urls, SECRET, tmp_path, report=repeated.append)
+            assert repeated == ["demo data already loaded (delete demo.json in the data "
+                                "folder to load it again)"]
     finally:
         stack.stop()
         _drop(postgres_server, list(stack.database_names.values()))

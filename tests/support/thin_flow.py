@@ -4,21 +4,26 @@ its end state. Used with in-process services (ASGI clients) and with the real pr
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 
 import httpx
 
+from ocop_evaluation.testing import choices_for, create_council, score_evaluation
 from ocop_registry.testing import complete_dossier
 from ocop_shared.auth import Role
-from ocop_shared.testing.services import auth_header
+from ocop_shared.testing.services import TEST_SECRET, auth_header
 
 OPERATOR = auth_header(Role.operator)
 OFFICIAL = auth_header(Role.provincial_official, province_code="01")
-COUNCIL = auth_header(Role.council_member, province_code="01", council_id="council-01")
 
-SCORES = {"Chè Shan Tuyết": 92.0, "Mật ong bạc hà": 78.5, "Miến dong": 61.0, "Nem chua": 45.0}
-"""One product per outcome: referred (>= 90), 4 stars, 3 stars, not recognised (2 stars)."""
+SCORES = {"Chè Shan Tuyết": 92, "Mật ong bạc hà": 78, "Miến dong": 61, "Nem chua": 45}
+"""One product per outcome: referred (>= 90), 4 stars, 3 stars, not recognised (2 stars).
+Every member of the council scores the product at this total (integers: the sheets' totals
+are whole points)."""
+REFERRED = "Chè Shan Tuyết"
 
 
 @dataclass
@@ -63,19 +68,67 @@ async def register_and_submit(
     return Flow(producer_id, products)
 
 
-async def score_all(evaluation: httpx.AsyncClient, flow: Flow) -> None:
-    async def pending() -> dict[str, str] | None:
-        page = (await evaluation.get("/evaluations", headers=COUNCIL,
-                                     params={"status": "pending", "limit": 200})).json()
-        mine = {e["product_id"]: e["id"] for e in page["items"]
-                if e["producer_id"] == flow.producer_id}
-        return mine if len(mine) == len(flow.product_ids) else None
+async def score_all(evaluation: httpx.AsyncClient, *flows: Flow) -> None:
+    """The province's council scores the flows' products in one round: a council of seven
+    members for province 01, a round that takes in the flows' evaluations, every member
+    scores each product at its SCORES total, the chair closes the round and UBND tỉnh
+    records one decision (with the sample shipment of the 90+ product)."""
+    wanted = {pid: (name, flow) for flow in flows for name, pid in flow.product_ids.items()}
 
-    evaluations = await eventually(pending, what="evaluations opened from the submissions")
-    for name, product_id in flow.product_ids.items():
-        scored = await evaluation.post(f"/evaluations/{evaluations[product_id]}/final-score",
-                                       headers=COUNCIL, json={"score": SCORES[name]})
-        assert scored.status_code == 200, scored.text
+    async def listed(**params: str) -> dict[str, dict]:
+        page = await evaluation.get("/evaluations", headers=OFFICIAL,
+                                    params={"limit": 200, **params})
+        assert page.status_code == 200, page.text
+        return {e["product_id"]: e for e in page.json()["items"] if e["product_id"] in wanted}
+
+    async def opened() -> dict[str, dict] | None:
+        mine = await listed()
+        return mine if len(mine) == len(wanted) else None
+
+    await eventually(opened, what="evaluations opened from the submissions")
+    council = await create_council(evaluation, OFFICIAL, TEST_SECRET,
+                                   name=f"Hội đồng OCOP tỉnh 01 ({uuid.uuid4().hex[:6]})")
+    round_ = await evaluation.post(f"/councils/{council.id}/rounds", headers=OFFICIAL,
+                                   json={"name": "Đợt 1 năm 2026"})
+    assert round_.status_code == 201, round_.text
+    round_id = round_.json()["id"]
+
+    async def in_round() -> dict[str, dict] | None:
+        mine = await listed(round_id=round_id)
+        return mine if len(mine) == len(wanted) else None
+
+    evaluations = await eventually(in_round, what="the flows' evaluations in the round")
+    sheets: dict[str, dict] = {}
+    for product_id, current in evaluations.items():
+        product_set = current["product_set"]
+        if product_set not in sheets:
+            got = await evaluation.get("/scoring-sheets", headers=OFFICIAL, params={
+                "rulebook": current["rulebook"], "product_set": product_set})
+            assert got.status_code == 200, got.text
+            sheets[product_set] = got.json()
+        target = SCORES[wanted[product_id][0]]
+        _, reachable = choices_for(sheets[product_set], target)
+        assert reachable == target, f"the sheet reaches {reachable}, not {target}"
+        status = await score_evaluation(evaluation, council, current, sheets[product_set],
+                                        target)
+        assert status == "scored", (wanted[product_id][0], status)
+
+    closed = await evaluation.post(f"/rounds/{round_id}/close", json={},
+                                   headers=council.headers[council.subject_with("chair")])
+    assert closed.status_code == 200, closed.text
+    proposed = [e["id"] for e in (await listed(round_id=round_id)).values()
+                if e["status"] == "proposed"]
+    assert len(proposed) == 3 * len(flows), closed.text
+    today = date.today().isoformat()
+    referrals = {evaluations[flow.product_ids[REFERRED]]["id"]: {"sample_shipment": {
+        "samples": 5, "shipped_on": today, "carrier": "VNPost"}} for flow in flows}
+    decided = await evaluation.post("/decisions", headers=OFFICIAL, json={
+        "level": "province", "province_code": "01",
+        "number": f"{uuid.uuid4().int % 10000}/QĐ-UBND-{uuid.uuid4().hex[:6]}",
+        "decided_on": today, "signer": "Phó Chủ tịch UBND thành phố",
+        "evaluation_ids": proposed, "referrals": referrals,
+    })
+    assert decided.status_code == 201, decided.text
 
 
 async def check_end_state(
@@ -91,7 +144,7 @@ async def check_end_state(
         for name, pid in flow.product_ids.items():
             states[name] = (await registry.get(f"/products/{pid}", headers=OFFICIAL)).json()
         done = all(s["status"] in ("certified", "not_recognised") for s in states.values())
-        done = done and states["Chè Shan Tuyết"]["referred_to_ministry"]
+        done = done and states[REFERRED]["referred_to_ministry"]
         return states if done else None
 
     states = await eventually(registry_caught_up, what="registry statuses")

@@ -1,5 +1,6 @@
 """Helpers for tests, benchmarks and demos that drive the evaluation service over HTTP: a
-council with members, choices that reach a wanted total on a sheet, and a whole round."""
+council with members, choices that reach a wanted total on a sheet (`choices_for`, shared
+with the demo data), and a whole round."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from ocop_shared.auth import Principal, Role, issue_token
+from ocop_shared.devstack.sheets import choices_for
 
 ROLES = ("chair", "vice_chair", "secretary", "member", "member", "member", "member")
 """Seven members, as on a provincial council."""
@@ -65,43 +67,6 @@ async def create_council(
             subject=subject, role=Role.council_member, province_code=province_code,
             council_id=council.id, name=f"Thành viên {n + 1}"), secret)
     return council
-
-
-def choices_for(sheet: Mapping[str, Any], target: float) -> tuple[dict[str, int], float]:
-    """Options (criterion id -> number from 1) whose points add up to `target` as closely as
-    the sheet allows, meeting every mandatory criterion first; never a knock-out. Returns the
-    choices and their total."""
-    criteria = [c for sections in sheet["parts"].values() for s in sections
-                for c in s["criteria"] if c["options"]]
-    required: dict[int, float] = {}
-    for minima in sheet.get("mandatory", {}).values():
-        for m in minima:
-            required[m["criterion"]] = max(required.get(m["criterion"], 0.0), m["min_points"])
-    picks: dict[str, int] = {}
-    total = 0.0
-    for c in criteria:
-        options = _options(c)
-        floor = required.get(c["id"], 0.0)
-        fitting = [(n, p) for n, p in options if p >= floor] or options
-        n, points = min(fitting, key=lambda o: o[1])
-        picks[str(c["id"])] = n
-        total += points
-    for c in criteria:
-        options = _options(c)
-        current = dict(options)[picks[str(c["id"])]]
-        room = target - total
-        better = [(n, p) for n, p in options if current < p <= current + room + 1e-9]
-        if better:
-            n, points = max(better, key=lambda o: o[1])
-            picks[str(c["id"])] = n
-            total += points - current
-    return picks, round(total, 2)
-
-
-def _options(criterion: Mapping[str, Any]) -> list[tuple[int, float]]:
-    """(number, points) of a criterion's options that are not knock-outs."""
-    return [(n, o["points"]) for n, o in enumerate(criterion["options"], 1)
-            if not o.get("knock_out")]
 
 
 def knock_out_choices(sheet: Mapping[str, Any]) -> dict[str, int]:

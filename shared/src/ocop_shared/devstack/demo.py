@@ -1,6 +1,8 @@
 """A little demo data, loaded over the services' HTTP APIs so the whole flow runs once:
-two producers in Hà Nội, three products submitted, three final scores recorded (92, 78, 61),
-then recognition, referral to the Ministry, a ceremony and notifications follow by events.
+two producers in Hà Nội, three products submitted, the city's OCOP council (seven members)
+scores them in a round (92, 78, 61 points on the rulebook's sheets), the chair closes the round
+and UBND thành phố records its decision (with the sample shipment of the 92-point product);
+recognition, referral to the Ministry, a ceremony and notifications follow by events.
 
 Progress is kept in `<data_dir>/demo.json`, written after every step, so an interrupted
 load resumes where it stopped and a finished one (`"complete": true`) is not repeated.
@@ -12,15 +14,21 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from ..auth import dev_tokens
+from ..auth import Principal, Role, dev_tokens, issue_token
+from .sheets import choices_for
 
 MARKER_FILE = "demo.json"
 PROVINCE = "01"  # Hà Nội
+COUNCIL_NAME = "Hội đồng đánh giá, phân hạng sản phẩm OCOP thành phố Hà Nội"
+COUNCIL_ROLES = ("chair", "vice_chair", "secretary", "member", "member", "member", "member")
+"""Seven members, as on a provincial council."""
+DECISION_NUMBER = "2026/QĐ-UBND"
 
 
 @dataclass(frozen=True)
@@ -43,7 +51,7 @@ class DemoProduct:
     name: str
     product_set: str
     self_score: float
-    final_score: float
+    final_score: int  # what every council member scores (the sheets' totals are whole points)
 
 
 PRODUCERS = (
@@ -77,6 +85,8 @@ class _State:
             self.data.setdefault(key, {})
         for key in ("submitted", "scored"):
             self.data.setdefault(key, [])
+        for key in ("council", "round", "decision"):
+            self.data.setdefault(key, None)
         self.data.setdefault("complete", False)
 
     def save(self) -> None:
@@ -140,7 +150,6 @@ def load_demo(
         return state.data
     tokens = dev_tokens(secret)
     official = {"Authorization": f"Bearer {tokens['provincial_official']}"}
-    council = {"Authorization": f"Bearer {tokens['council_member']}"}
     with httpx.Client(timeout=10.0, trust_env=False) as http:
         registry, evaluation = service_urls["registry"], service_urls["evaluation"]
         for p in PRODUCERS:
@@ -177,7 +186,7 @@ def load_demo(
             for product in PRODUCTS:
                 if product.key in state.data["evaluations"]:
                     continue
-                page = _check(http.get(f"{evaluation}/evaluations", headers=council, params={
+                page = _check(http.get(f"{evaluation}/evaluations", headers=official, params={
                     "product_id": state.data["products"][product.key],
                 }), "list evaluations", 200)
                 if page["items"]:
@@ -194,25 +203,189 @@ def load_demo(
             time.sleep(0.3)
         report(f"{len(PRODUCTS)} evaluations opened by the evaluation service")
 
-        for product in PRODUCTS:
-            if product.key in state.data["scored"]:
-                continue
-            evaluation_id = state.data["evaluations"][product.key]
-            current = _check(http.get(f"{evaluation}/evaluations/{evaluation_id}",
-                                      headers=council), f"read evaluation of {product.name}", 200)
-            if current["status"] != "completed":
-                current = _check(http.post(
-                    f"{evaluation}/evaluations/{evaluation_id}/final-score", headers=council,
-                    json={"score": product.final_score},
-                ), f"record the final score of {product.name}", 200)
-            state.data["scored"].append(product.key)
-            state.save()
-            referred = ", referred to the Ministry" if current.get("referred_to_ministry") else ""
-            report(f"final score {product.final_score:g} for {product.name}: "
-                   f"{current.get('stars')} stars{referred}")
+        members = _council(http, evaluation, official, secret, state, report)
+        round_id = _round(http, evaluation, official, state, report, timeout)
+        results = _score(http, evaluation, official, members, state, report)
+        _close_round(http, evaluation, members, round_id, report)
+        _decide(http, evaluation, official, state, results, report)
     state.data["complete"] = True
     state.save()
     return state.data
+
+
+def _evaluation(http: httpx.Client, url: str, headers: dict[str, str], evaluation_id: str,
+                what: str) -> dict[str, Any]:
+    return _check(http.get(f"{url}/evaluations/{evaluation_id}", headers=headers),
+                  f"read the evaluation of {what}", 200)
+
+
+def _council(http: httpx.Client, url: str, official: dict[str, str], secret: str,
+             state: _State, report: Callable[[str], None]) -> dict[str, dict[str, Any]]:
+    """The Hà Nội council with its seven members (created once, found again on resume):
+    subject -> {"role", "id", "headers"}."""
+    council_id = state.data["council"]
+    if council_id is None:
+        page = _check(http.get(f"{url}/councils", headers=official, params={
+            "level": "province", "province_code": PROVINCE, "limit": 200}),
+            "list the councils", 200)
+        found = [c for c in page["items"] if c["name"] == COUNCIL_NAME]
+        if found:
+            council_id = found[0]["id"]
+        else:
+            council_id = _check(http.post(f"{url}/councils", headers=official, json={
+                "name": COUNCIL_NAME, "level": "province", "province_code": PROVINCE,
+            }), "create the Hà Nội OCOP council", 201)["id"]
+        state.data["council"] = council_id
+        state.save()
+    detail = _check(http.get(f"{url}/councils/{council_id}", headers=official),
+                    "read the council", 200)
+    present = {m["subject"]: m for m in detail["members"]}
+    term_start = date(date.today().year, 1, 1).isoformat()
+    members: dict[str, dict[str, Any]] = {}
+    added = 0
+    for n, role in enumerate(COUNCIL_ROLES, 1):
+        subject = f"demo-council-{n}"
+        if subject not in present:
+            present[subject] = _check(http.post(
+                f"{url}/councils/{council_id}/members", headers=official, json={
+                    "subject": subject, "name": f"Thành viên hội đồng {n}", "role": role,
+                    "term_start": term_start,
+                }), f"add council member {n}", 201)
+            added += 1
+        token = issue_token(Principal(
+            subject=subject, role=Role.council_member, province_code=PROVINCE,
+            council_id=str(council_id), name=f"Thành viên hội đồng {n}"), secret)
+        members[subject] = {"role": role, "id": str(present[subject]["id"]),
+                            "headers": {"Authorization": f"Bearer {token}"}}
+    if added:
+        report(f"council {COUNCIL_NAME!r} with {len(COUNCIL_ROLES)} members")
+    return members
+
+
+def _round(http: httpx.Client, url: str, official: dict[str, str], state: _State,
+           report: Callable[[str], None], timeout: float) -> str:
+    """The council's round (its open one is reused); returns once the demo's evaluations
+    are in it."""
+    council_id = state.data["council"]
+    round_id = state.data["round"]
+    if round_id is None:  # on resume: the council's round the demo's evaluations are in
+        taken = {_evaluation(http, url, official, state.data["evaluations"][p.key],
+                             p.name)["round_id"] for p in PRODUCTS}
+        if len(taken) == 1 and None not in taken:
+            found = _check(http.get(f"{url}/rounds/{next(iter(taken))}", headers=official),
+                           "read the demo's round", 200)
+            round_id = found["id"] if found["council_id"] == council_id else None
+    if round_id is None:  # else the council's open round, or a new one
+        page = _check(http.get(f"{url}/rounds", headers=official, params={
+            "council_id": council_id, "status": "open"}), "list the council's rounds", 200)
+        if page["items"]:
+            round_id = page["items"][0]["id"]
+        else:
+            opened = _check(http.post(f"{url}/councils/{council_id}/rounds", headers=official,
+                                      json={"name": f"Đợt 1 năm {date.today().year}"}),
+                            "open a round of the council", 201)
+            round_id = opened["id"]
+            report(f"round {opened['name']!r} opened: "
+                   f"{sum(opened['evaluations'].values())} evaluations taken in")
+    if state.data["round"] != round_id:
+        state.data["round"] = round_id
+        state.save()
+    deadline = time.monotonic() + timeout
+    while True:
+        elsewhere = [p.name for p in PRODUCTS if _evaluation(
+            http, url, official, state.data["evaluations"][p.key], p.name)["round_id"]
+            != round_id]
+        if not elsewhere:
+            return str(round_id)
+        if time.monotonic() >= deadline:
+            raise DemoError(f"{', '.join(elsewhere)} not in round {round_id} within "
+                            f"{timeout:.0f}s; see the evaluation logs")
+        time.sleep(0.3)
+
+
+def _score(http: httpx.Client, url: str, official: dict[str, str],
+           members: dict[str, dict[str, Any]], state: _State,
+           report: Callable[[str], None]) -> dict[str, dict[str, Any]]:
+    """Every member scores each product at its final_score (members who already sent a
+    sheet are skipped on resume). Returns each product's evaluation."""
+    results = {}
+    for product in PRODUCTS:
+        evaluation_id = state.data["evaluations"][product.key]
+        current = _evaluation(http, url, official, evaluation_id, product.name)
+        if product.key not in state.data["scored"] and current["status"] == "in_round":
+            sheet = _check(http.get(f"{url}/scoring-sheets", headers=official, params={
+                "rulebook": current["rulebook"], "product_set": current["product_set"]}),
+                f"read the scoring sheet of {product.name}", 200)
+            choices, total = choices_for(sheet, product.final_score)
+            sent = {s["member_id"] for s in _check(
+                http.get(f"{url}/evaluations/{evaluation_id}/sheets", headers=official),
+                f"list the sheets of {product.name}", 200) if s["attempt"] == current["attempt"]}
+            for subject, member in members.items():
+                if member["id"] in sent:
+                    continue
+                _check(http.post(f"{url}/evaluations/{evaluation_id}/sheets",
+                                 headers=member["headers"], json={"choices": choices}),
+                       f"{subject}'s score sheet for {product.name}", 201)
+            current = _evaluation(http, url, official, evaluation_id, product.name)
+            if current["status"] != "scored":
+                raise DemoError(f"{product.name} is {current['status']} after every member's "
+                                f"sheet (total {total:g})")
+        if product.key not in state.data["scored"]:
+            state.data["scored"].append(product.key)
+            state.save()
+            potential = ", potential 5 stars" if current.get("potential_five_stars") else ""
+            report(f"council score {current['score']:g} for {product.name}: "
+                   f"{current['stars']} stars{potential}")
+        results[product.key] = current
+    return results
+
+
+def _close_round(http: httpx.Client, url: str, members: dict[str, dict[str, Any]],
+                 round_id: str, report: Callable[[str], None]) -> None:
+    chair = next(m for m in members.values() if m["role"] == "chair")
+    round_ = _check(http.get(f"{url}/rounds/{round_id}", headers=chair["headers"]),
+                    "read the round", 200)
+    if round_["status"] == "open":
+        closed = _check(http.post(f"{url}/rounds/{round_id}/close", headers=chair["headers"],
+                                  json={"proposal_number": "01/TTr-HĐ"}),
+                        "close the round (the chair)", 200)
+        report(f"round closed by the chair: {closed['evaluations'].get('proposed', 0)} "
+               f"products proposed to UBND thành phố")
+
+
+def _decide(http: httpx.Client, url: str, official: dict[str, str], state: _State,
+            results: dict[str, dict[str, Any]], report: Callable[[str], None]) -> None:
+    """UBND thành phố's decision on the proposed products, with the sample shipment of
+    the 90+ ones (referred to the Ministry)."""
+    if state.data["decision"] is not None:
+        return
+    today = date.today().isoformat()
+    current = {p.key: _evaluation(http, url, official, state.data["evaluations"][p.key],
+                                  p.name) for p in PRODUCTS}
+    proposed = {k: e for k, e in current.items() if e["status"] == "proposed"}
+    if proposed:
+        referrals = {e["id"]: {"sample_shipment": {
+            "samples": 5, "shipped_on": today, "carrier": "VNPost"}}
+            for e in proposed.values() if (e["score"] or 0) >= 90}
+        decided = http.post(f"{url}/decisions", headers=official, json={
+            "level": "province", "province_code": PROVINCE, "number": DECISION_NUMBER,
+            "decided_on": today, "signer": "Phó Chủ tịch UBND thành phố Hà Nội",
+            "evaluation_ids": [e["id"] for e in proposed.values()], "referrals": referrals,
+        })
+        _check(decided, f"record decision {DECISION_NUMBER}", 201)
+        current.update({k: _evaluation(http, url, official, e["id"], k)
+                        for k, e in proposed.items()})
+    state.data["decision"] = next(
+        (e["decision_number"] for e in current.values() if e.get("decision_number")),
+        DECISION_NUMBER)
+    state.save()
+    names = {p.key: p.name for p in PRODUCTS}
+    for key, e in current.items():
+        if e.get("decision_number"):
+            referred = (", referred to the Ministry" if e.get("forwarded_to")
+                        or e.get("potential_five_stars") else "")
+            report(f"decision {e['decision_number']}: {names[key]} recognised "
+                   f"{e.get('recognised_stars') or e.get('stars')} stars{referred}")
 
 
 def flow_summary(
