@@ -49,7 +49,7 @@ async def submit_and_recognize(
         product_id=product["id"], producer_id=product["producer_id"],
         product_name=product["name"], province_code="01", stars=stars, level="province",
         authority="UBND thành phố Hà Nội", decision_number=number,
-        decision_date=decision_date, score=75, rulebook="1489/QĐ-TTg")
+        decision_date=decision_date, score=75, rulebook="1489/2025")
     nc = await nats.connect(http._transport.app.state.runtime.settings.nats_url)
     try:
         env = Envelope.new(source="/ocop/evaluation", type=event.event_type(),
