@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from ocop_shared.auth import Principal, Role
 from ocop_shared.pagination import Page, PageParams, page_params, paginate
 from ocop_shared.runtime import runtime_of, unit_of_work
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..adapters.tables import council_members, councils, rounds
@@ -29,6 +29,14 @@ from .schemas import (
     RoundIn,
     RoundOut,
 )
+
+
+def visible_councils(query: Select, principal: Principal) -> Select:
+    """Province staff see their province's councils (and their rounds) and the central one."""
+    if principal.role in (Role.provincial_official, Role.council_member):
+        return query.where(or_(councils.c.province_code == principal.province_code,
+                               councils.c.level == "central"))
+    return query
 
 
 def build_council_router(catalog: RulebookCatalog, today: Callable[[], date]) -> APIRouter:
@@ -57,9 +65,7 @@ def build_council_router(catalog: RulebookCatalog, today: Callable[[], date]) ->
         principal: Principal = Depends(staff_readers),
     ) -> dict:
         query = select(councils)
-        if principal.role in (Role.provincial_official, Role.council_member):
-            query = query.where(or_(councils.c.province_code == principal.province_code,
-                                    councils.c.level == "central"))
+        query = visible_councils(query, principal)
         if level is not None:
             query = query.where(councils.c.level == level)
         if province_code is not None:
@@ -114,9 +120,7 @@ def build_council_router(catalog: RulebookCatalog, today: Callable[[], date]) ->
         principal: Principal = Depends(staff_readers),
     ) -> dict:
         query = select(rounds).join(councils, councils.c.id == rounds.c.council_id)
-        if principal.role in (Role.provincial_official, Role.council_member):
-            query = query.where(or_(councils.c.province_code == principal.province_code,
-                                    councils.c.level == "central"))
+        query = visible_councils(query, principal)
         if council_id is not None:
             query = query.where(rounds.c.council_id == council_id)
         if status is not None:
