@@ -5,6 +5,7 @@ decision lowers its stars, then takes the recognition away."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import date
 
@@ -183,3 +184,27 @@ async def test_an_inspection_finding_re_evaluates_and_can_lower_the_stars(
         "the withdrawal")
     assert [(w["evaluation_id"], w["previous_stars"], w["stars"], w["decision_number"])
             for w in withdrawn] == [(last["id"], 3, 2, "13/QĐ-UBND")]
+
+
+async def test_a_round_opening_while_submissions_arrive_takes_every_one(
+    evaluation, jetstream
+) -> None:
+    """Submissions keep arriving while the round opens: each lands in the round, whether it
+    was waiting when the round opened or came after (none is left waiting)."""
+    http = evaluation.http
+    council = await create_council(http, HANOI, TEST_SECRET, roles=SMALL)
+    events = [submitted(f"Sản phẩm {n}", "01", "00004") for n in range(60)]
+
+    async def publish_all() -> None:
+        for event in events:
+            await publish_event(jetstream, event)
+
+    publishing = asyncio.create_task(publish_all())
+    await eventually(lambda: at_least(evaluations_of(http), 10), "the first evaluations")
+    opened = await http.post(f"/councils/{council.id}/rounds", headers=HANOI,
+                             json={"name": "Đợt giữa chừng"})
+    assert opened.status_code == 201, opened.text
+    await publishing
+    everything = await eventually(lambda: at_least(evaluations_of(http), 60), "60 evaluations")
+    assert {(e["status"], e["round_id"]) for e in everything} == {
+        ("in_round", opened.json()["id"])}

@@ -22,6 +22,16 @@ from ..domain.rulebooks import RulebookCatalog
 from . import audit, published
 
 
+ROUTING_LOCK = "ocop.evaluation.routing"
+"""One transaction at a time routes evaluations into rounds or opens and closes rounds, so an
+evaluation opened while a round opens or closes neither misses the round nor lands in a closed
+one (the lock lasts until commit)."""
+
+
+async def _lock_routing(session: AsyncConnection) -> None:
+    await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(ROUTING_LOCK))))
+
+
 async def get_round(session: AsyncConnection, round_id: uuid.UUID, *, lock: bool = False) -> dict:
     query = select(rounds).where(rounds.c.id == round_id)
     row = (await session.execute(query.with_for_update() if lock else query)).first()
@@ -63,6 +73,7 @@ async def open_evaluation(
             "product_id", "producer_id", "product_name", "product_code", "province_code",
             "commune_code", "product_set", "self_score", "submitted_on")},
     }
+    await _lock_routing(session)
     round_ = await _open_round_for(session, row)
     if round_ is not None:
         row.update(status=EvaluationStatus.IN_ROUND.value, round_id=round_["id"])
@@ -93,8 +104,7 @@ async def open_round(
     """Open a round (đợt) of `council` under the rulebook its province runs (the central
     council: the default rulebook) and take in every evaluation waiting for it. One open round
     per council at a time."""
-    await session.execute(select(councils.c.id).where(councils.c.id == council["id"])
-                          .with_for_update())
+    await _lock_routing(session)
     already = (await session.execute(select(rounds.c.name).where(
         rounds.c.council_id == council["id"], rounds.c.status == RoundStatus.OPEN.value))).first()
     if already is not None:
@@ -152,6 +162,7 @@ async def close_round(
     proposals: products the level's authority may recognise, that go up a level, or whose
     re-evaluation takes a held recognition away are proposed for its decision; the others end
     here (not recognised)."""
+    await _lock_routing(session)
     round_ = await get_round(session, round_id, lock=True)
     if round_["status"] != RoundStatus.OPEN.value:
         raise Conflict("round_closed", f"round {round_['name']!r} is already closed",
@@ -171,7 +182,8 @@ async def close_round(
         select(evaluations).where(evaluations.c.round_id == round_id))).all()
     proposed = [r.id for r in scored if needs_decision(
         r.recognised_stars, r.forwarded_to, r.previous_stars, r.reason)]
-    ended = [r for r in scored if r.id not in set(proposed)]
+    proposed_ids = set(proposed)
+    ended = [r for r in scored if r.id not in proposed_ids]
     if proposed:
         await session.execute(update(evaluations).where(evaluations.c.id.in_(proposed))
                               .values(status=EvaluationStatus.PROPOSED.value))
