@@ -3,6 +3,8 @@ who may organise what, the validation of members and terms, listings by jurisdic
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from ocop_evaluation.bootstrap import MIGRATIONS, build_definition
@@ -114,3 +116,15 @@ async def test_rulebooks_and_sheets_are_readable(http) -> None:  # noqa: ANN001
     unknown = await http.get("/scoring-sheets", headers=HANOI,
                              params={"rulebook": "999/2030", "product_set": "tea"})
     assert unknown.status_code == 404 and unknown.json()["field"] == "rulebook"
+
+
+async def test_racing_requests_for_one_member_get_one_201_and_409s(http) -> None:  # noqa: ANN001
+    hanoi = await council(http, HANOI, level="province", province_code="01")
+    body = {"subject": "same-person", "name": "Bà Lan", "role": "member",
+            "term_start": "2026-01-01"}
+    answers = await asyncio.gather(*(
+        http.post(f"/councils/{hanoi['id']}/members", headers=HANOI, json=body)
+        for _ in range(6)))
+    assert sorted(a.status_code for a in answers) == [201, 409, 409, 409, 409, 409]
+    assert {a.json()["error"] for a in answers if a.status_code == 409} <= {
+        "member_exists", "already_exists"}

@@ -27,6 +27,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -183,6 +184,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_failed)  # type: ignore[arg-type]
     app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(IntegrityError, _integrity_error)  # type: ignore[arg-type]
     # Unexpected exceptions are answered by RequestContextMiddleware, which still knows
     # the correlation id (the app's outermost 500 handler runs after it has been unbound).
 
@@ -208,6 +210,22 @@ async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
     log.info("http.domain_error", error=exc.code, status=exc.status, field=exc.field)
     body = ErrorBody(error=exc.code, detail=exc.message, field=exc.field)
     return JSONResponse(body.model_dump(mode="json", exclude={"correlation_id"}), exc.status)
+
+
+UNIQUE_VIOLATION = "23505"
+
+
+async def _integrity_error(_request: Request, exc: IntegrityError) -> JSONResponse:
+    """Two requests raced past a uniqueness check and the database refused the second: a 409
+    naming the constraint, not a 500. Any other integrity error is a bug and stays a 500."""
+    code = getattr(exc.orig, "pgcode", None) or getattr(exc.orig, "sqlstate", None)
+    if code != UNIQUE_VIOLATION:
+        raise exc
+    constraint = getattr(getattr(exc.orig, "__cause__", None), "constraint_name", None)
+    log.info("http.unique_violation", constraint=constraint)
+    body = ErrorBody(error="already_exists", detail=f"a concurrent request created the same "
+                                                    f"record first ({constraint or 'unique'})")
+    return JSONResponse(body.model_dump(mode="json", exclude={"correlation_id"}), 409)
 
 
 async def _http_error(_request: Request, exc: StarletteHTTPException) -> Response:
