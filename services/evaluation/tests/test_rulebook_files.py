@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -96,13 +100,12 @@ def test_converter_output_matches_the_committed_sheets() -> None:
     assert convert_1048.check() == []
 
 
+PUBLISHED_SHA256 = "8346adbf6616af5c121bd51ba1e7b89a647f12f8d2ddfadccd3a789d13d16dd4"
+"""sha256 of the transcription as published (../shared/data/scoring-sheets-1048.json)."""
+
+
 def test_converter_source_is_verbatim() -> None:
-    here = Path(__file__).resolve()
-    candidates = [here.parents[n] / "shared" / "data" / "scoring-sheets-1048.json" for n in (3, 4)]
-    shared = next((c for c in candidates if c.is_file()), None)
-    if shared is None:
-        pytest.skip("the shared data directory is not next to the repository")
-    assert convert_1048.SOURCE.read_bytes() == shared.read_bytes()
+    assert hashlib.sha256(convert_1048.SOURCE.read_bytes()).hexdigest() == PUBLISHED_SHA256
 
 
 def test_converter_check_notices_a_changed_sheet(tmp_path: Path) -> None:
@@ -282,3 +285,15 @@ def test_load_rulebooks_refuses_an_empty_directory(tmp_path: Path) -> None:
     with pytest.raises(RulebookFileError) as caught:
         load_rulebooks(tmp_path / "nothing")
     assert "no rulebook" in caught.value.reason
+
+
+def test_the_service_refuses_to_start_on_a_bad_rulebook(copy148: Path) -> None:
+    _edit(copy148 / "sheets" / "food.json", _more_points)
+    env = {**os.environ, "OCOP_JWT_SECRET": "x" * 40,
+           "OCOP_EVALUATION_RULEBOOKS_DIR": str(copy148.parent)}
+    shutil.copytree(DEFAULT_DIR / "1489-2025", copy148.parent / "1489-2025")
+    started = subprocess.run([sys.executable, "-m", "ocop_evaluation", "serve"], env=env,
+                             capture_output=True, text=True, timeout=60)
+    assert started.returncode == 2
+    assert started.stderr.startswith("cannot start: rulebooks: ")
+    assert f"{copy148 / 'sheets' / 'food.json'}: parts.A: part A adds up to 41" in started.stderr

@@ -59,3 +59,8 @@ class Forbidden(DomainError):
     """The caller is authenticated but the record is outside what they may act on."""
 
     status: int = 403
+
+
+class ConfigurationError(Exception):
+    """The service's settings or data files cannot be used: it must not start. The message
+    says which file or setting and why; the command line prints it and exits with status 2."""

@@ -12,6 +12,7 @@ from .logging import configure_logging
 from .messaging.asyncapi import render
 from .migrations import upgrade
 from .runtime import ServiceDefinition, ServiceRuntime
+from .errors import ConfigurationError
 from .settings import ServiceSettings
 
 
@@ -23,7 +24,11 @@ def service_cli(
 ) -> typer.Typer:
     """The service's command line; `extra` adds the service's own commands beside the
     common ones (e.g. the registry's import)."""
-    d = definition()
+    try:
+        d = definition()
+    except ConfigurationError as exc:
+        typer.echo(f"cannot start: {exc}", err=True)
+        raise SystemExit(2) from None
     cli = typer.Typer(help=f"OCOP {d.name} service.", no_args_is_help=True, add_completion=False)
     if extra is not None:
         cli.registered_commands.extend(extra.registered_commands)

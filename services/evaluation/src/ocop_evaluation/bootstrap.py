@@ -5,10 +5,11 @@ from datetime import date
 from pathlib import Path
 
 from ocop_shared.clock import today_in_vietnam
+from ocop_shared.errors import ConfigurationError
 from ocop_shared.runtime import ServiceDefinition
 
 from . import __version__
-from .adapters.rulebook_files import DEFAULT_DIR, load_rulebooks
+from .adapters.rulebook_files import DEFAULT_DIR, RulebookFileError, load_rulebooks
 from .adapters.tables import messaging, metadata
 from .domain.rulebooks import RulebookCatalog
 from .entrypoints.councils import build_council_router
@@ -21,8 +22,11 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 def load_catalog(settings: EvaluationSettings) -> RulebookCatalog:
     """The rulebooks, checked: a bad file or an unknown rulebook stops the service at start."""
-    loaded = load_rulebooks(settings.rulebooks_dir or DEFAULT_DIR)
-    return RulebookCatalog(loaded, settings.default_rulebook, settings.province_rulebooks)
+    try:
+        loaded = load_rulebooks(settings.rulebooks_dir or DEFAULT_DIR)
+        return RulebookCatalog(loaded, settings.default_rulebook, settings.province_rulebooks)
+    except (RulebookFileError, ValueError) as exc:
+        raise ConfigurationError(f"rulebooks: {exc}") from exc
 
 
 def build_definition(
