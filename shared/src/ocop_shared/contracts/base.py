@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict
 SERVICES = ("registry", "evaluation", "promotion", "notifications")
 
 ENTITY_ID_FIELDS = (
-    "product_id", "ceremony_id", "producer_id", "evaluation_id", "delivery_id", "id",
+    "product_id", "ceremony_id", "producer_id", "evaluation_id", "delivery_id", "fair_id",
+    "outlet_id", "buyer_id", "id",
 )
 """Payload fields that name the entity an event is about, most specific first."""
 

@@ -98,6 +98,10 @@ class CertificateIssued(Event, service="registry", entity="certificate"):
     decision_date: date
     valid_until: date
     authority: str
+    product_name: str | None = Field(None, description="What the register shows")
+    product_set: str | None = Field(None, description="Its product set code, e.g. tea")
+    province_code: str | None = Field(None, description="The producer's province")
+    commune_code: str | None = Field(None, description="The producer's commune")
 
 
 class CertificateExpiringSoon(Event, service="registry", entity="certificate"):

@@ -23,6 +23,10 @@ from ..contracts.evaluation import (
 )
 from ..contracts.promotion import CeremonyScheduled, ProductAddedToCeremony
 from ..contracts.registry import (
+    CertificateExpired,
+    CertificateIssued,
+    CertificateRevoked,
+    CertificateStarsChanged,
     InspectionRecorded,
     ProducerRegistered,
     ProducerUpdated,
@@ -166,6 +170,10 @@ TOPOLOGY = Topology(
              RecognitionWithdrawn),
         ),
         ConsumerSpec("promotion", "evaluation", (ProductRecognized,)),
+        ConsumerSpec(
+            "promotion", "registry",
+            (CertificateIssued, CertificateRevoked, CertificateExpired, CertificateStarsChanged),
+        ),
         ConsumerSpec("notifications", "registry", (ProducerRegistered, ProducerUpdated)),
         ConsumerSpec(
             "notifications", "evaluation", (EvaluationCompleted, ProductReferredToMinistry)

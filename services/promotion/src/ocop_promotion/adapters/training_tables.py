@@ -1,0 +1,3 @@
+"""Training courses, participants and attendance; awareness items."""
+
+from .metadata import metadata  # noqa: F401

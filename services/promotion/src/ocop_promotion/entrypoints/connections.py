@@ -1,0 +1,7 @@
+"""Supply-demand connection over HTTP."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,7 @@
+"""Trade fairs over HTTP."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

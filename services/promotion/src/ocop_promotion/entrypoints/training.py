@@ -1,0 +1,7 @@
+"""Training and awareness over HTTP."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
