@@ -18,7 +18,7 @@ from pydantic import (
     field_validator,
 )
 
-from ..domain.places import check_commune, province_name
+from ocop_shared.contracts.places import check_commune, province_name
 from ..domain.producers import (
     ProducerKind,
     RegistrationType,

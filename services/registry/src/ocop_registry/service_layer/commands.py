@@ -335,11 +335,14 @@ async def issue_certificate(
     await session.execute(insert(certificate_reminders), [
         {"certificate_id": row["id"], "kind": r.kind, "due_on": r.due_on}
         for r in reminder_schedule(until, rules.lead_days)])
+    producer = await get_producer(session, product["producer_id"])
     await outbox.add(session, CertificateIssued(
         certificate_id=row["id"], product_id=event.product_id, producer_id=product["producer_id"],
         product_code=product["code"], stars=event.stars, level=event.level,
         decision_number=event.decision_number, decision_date=event.decision_date,
-        valid_until=until, authority=event.authority,
+        valid_until=until, authority=event.authority, product_name=product["name"],
+        product_set=product["product_set"], province_code=producer["province_code"],
+        commune_code=producer["commune_code"],
     ))
     return created
 

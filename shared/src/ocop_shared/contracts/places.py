@@ -1,4 +1,5 @@
-"""Province and commune/ward codes, checked against the official list (vietnam-provinces:
+"""Province and commune/ward codes, a code list shared by the services (registry, promotion),
+checked against the official list (vietnam-provinces:
 34 provinces and 3,321 communes/wards since 1 July 2025)."""
 
 from __future__ import annotations
