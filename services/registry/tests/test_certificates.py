@@ -106,6 +106,8 @@ async def test_recognition_issues_a_certificate_valid_36_months(url, jetstream) 
         assert issued["certificate_id"] == cert["id"] and issued["valid_until"] == "2029-11-28"
         assert issued["product_code"] == product["code"]
         assert issued["producer_id"] == product["producer_id"]
+        assert (issued["product_name"], issued["product_set"], issued["province_code"],
+                issued["commune_code"]) == (product["name"], "tea", "01", "00004")
         async with svc.runtime.engine.connect() as conn:
             schedule = (await conn.execute(
                 select(certificate_reminders.c.kind, certificate_reminders.c.due_on)
