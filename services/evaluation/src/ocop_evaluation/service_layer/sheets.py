@@ -27,6 +27,7 @@ from ..domain.rulebooks import RulebookCatalog, Sheet
 from ..domain.scoring import (
     CouncilScore,
     QuorumNotMet,
+    RescoreNeeded,
     SheetRefused,
     SheetScore,
     council_score,
@@ -113,8 +114,10 @@ async def submit_sheet(
     status = evaluation["status"]
     if not ({m.id for m in eligible} - set(attempts)) and not _rescores_due(
             evaluation, eligible, attempts):
-        status = (await _tally(session, outbox, catalog, principal, evaluation, round_,
-                               eligible))["status"]
+        result = await _tally(session, outbox, catalog, principal, evaluation, round_,
+                              eligible)
+        if not isinstance(result, QuorumNotMet):  # e.g. the chair cannot score this product
+            status = result["status"]
     return stored | {"evaluation_status": status}
 
 
@@ -160,22 +163,24 @@ async def tally(
         raise Conflict("rescore_pending", f"{len(pending)} members named in RescoreRequired "
                                           f"have not scored again", field="rescore_members")
     result = await _tally(session, outbox, catalog, principal, evaluation, round_, eligible)
-    if isinstance(result.get("quorum"), QuorumNotMet):
-        raise Conflict("no_quorum", result["quorum"].reason(), field="sheets")
+    if isinstance(result, QuorumNotMet):
+        raise Conflict("no_quorum", result.reason(), field="sheets")
     return result
 
 
 async def _tally(
     session: AsyncConnection, outbox: Outbox, catalog: RulebookCatalog, actor: Principal,
     evaluation: dict, round_: dict, eligible: list[CouncilMember],
-) -> dict:
+) -> dict | QuorumNotMet:
+    """The council's result from the latest sheets: stored with EvaluationCompleted, or
+    RescoreRequired; QuorumNotMet (nothing written) when the sheets in hand are not enough."""
     rulebook = catalog.get(evaluation["rulebook"]).rulebook
     sheet = sheet_of(catalog, evaluation)
     latest = await _latest_sheets(session, evaluation["id"], sheet)
     counted = {m.id: latest[m.id] for m in eligible if m.id in latest}
     outcome = council_score(rulebook.council, eligible, counted)
     if isinstance(outcome, QuorumNotMet):
-        return evaluation | {"quorum": outcome}
+        return outcome
     if not isinstance(outcome, CouncilScore):
         return await _require_rescore(session, outbox, actor, evaluation, round_, outcome)
     result = level_outcome(rulebook, evaluation["level"], outcome.score, sheet=sheet,
@@ -200,7 +205,11 @@ async def _tally(
     return stored
 
 
-async def _require_rescore(session, outbox, actor, evaluation, round_, rescore) -> dict:
+async def _require_rescore(
+    session: AsyncConnection, outbox: Outbox, actor: Principal, evaluation: dict, round_: dict,
+    rescore: RescoreNeeded,
+) -> dict:
+    """No result stands: the named members must score again (attempt + 1)."""
     names = {str(r.id): (r.name, r.role) for r in (await session.execute(
         select(council_members.c.id, council_members.c.name, council_members.c.role)
         .where(council_members.c.council_id == round_["council_id"]))).all()}
