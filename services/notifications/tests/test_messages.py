@@ -6,14 +6,16 @@ import uuid
 from datetime import date
 
 import pytest
-
 from ocop_notifications.domain.deliveries import producer_recipient_id
 from ocop_notifications.domain.messages import message_for, recipients_for
 from ocop_shared.contracts.evaluation import EvaluationCompleted, ProductReferredToMinistry
 from ocop_shared.contracts.promotion import (
+    CeremonyCancelled,
     CeremonyProduct,
+    CeremonyRescheduled,
     CeremonyScheduled,
     ProductAddedToCeremony,
+    ProductRemovedFromCeremony,
 )
 
 PRODUCER = uuid.uuid4()
@@ -149,8 +151,74 @@ def test_product_added_to_ceremony_names_product_date_and_venue() -> None:
     assert "Nhà văn hóa tỉnh Lào Cai" in message.body
 
 
-@pytest.mark.parametrize("event", [evaluation(), referral(), ceremony(product("Chè", PRODUCER)),
-                                   added(product("Chè", PRODUCER))])
+def rescheduled(*products: CeremonyProduct) -> CeremonyRescheduled:
+    return CeremonyRescheduled(
+        ceremony_id=uuid.uuid4(), authority="UBND tỉnh Lào Cai", province_code="15",
+        previous_date=date(2026, 4, 2), ceremony_date=date(2026, 4, 9),
+        venue="Hội trường UBND tỉnh Lào Cai", products=list(products), reason="Trùng lịch họp",
+    )
+
+
+def cancelled(*products: CeremonyProduct) -> CeremonyCancelled:
+    return CeremonyCancelled(
+        ceremony_id=uuid.uuid4(), authority="UBND tỉnh Lào Cai", province_code="15",
+        ceremony_date=date(2026, 4, 2), products=list(products), reason="Mưa bão",
+    )
+
+
+def removed(item: CeremonyProduct, reason: str, moved_to: uuid.UUID | None = None
+            ) -> ProductRemovedFromCeremony:
+    return ProductRemovedFromCeremony(
+        ceremony_id=uuid.uuid4(), province_code="15", ceremony_date=date(2026, 4, 2),
+        product=item, reason=reason, moved_to=moved_to,
+    )
+
+
+def test_a_ceremony_change_concerns_every_products_producer_once() -> None:
+    items = (product("Chè", PRODUCER), product("Gạo ST25", OTHER_PRODUCER),
+             product("Mật ong", PRODUCER))
+    both = [ME, f"producer:{OTHER_PRODUCER}"]
+    assert recipients_for(rescheduled(*items)) == both
+    assert recipients_for(cancelled(*items)) == both
+    assert recipients_for(cancelled()) == []  # emptied by revocations: nobody left to tell
+    assert recipients_for(removed(product("Chè", OTHER_PRODUCER), "moved")) == both[1:]
+
+
+def test_rescheduled_gives_old_and_new_date_venue_reason_and_own_products() -> None:
+    event = rescheduled(product("Chè", PRODUCER, 4), product("Gạo ST25", OTHER_PRODUCER, 5))
+    mine = message_for(event, ME)
+    assert mine.subject_line == "Lễ công bố sản phẩm OCOP được dời sang ngày 09/04/2026"
+    for text in ("02/04/2026", "09/04/2026", "Hội trường UBND tỉnh Lào Cai", "Trùng lịch họp",
+                 "Chè (4 sao)", "UBND tỉnh Lào Cai"):
+        assert text in mine.body
+    assert "Gạo ST25" not in mine.body
+
+
+def test_cancelled_gives_date_reason_and_says_a_new_ceremony_follows() -> None:
+    event = cancelled(product("Chè", PRODUCER, 4), product("Gạo ST25", OTHER_PRODUCER, 5))
+    theirs = message_for(event, f"producer:{OTHER_PRODUCER}")
+    assert theirs.subject_line == "Hủy lễ công bố sản phẩm OCOP ngày 02/04/2026"
+    assert "Mưa bão" in theirs.body and "Gạo ST25 (5 sao)" in theirs.body
+    assert "lễ công bố khác" in theirs.body and "Chè" not in theirs.body
+
+
+@pytest.mark.parametrize(("reason", "says"), [
+    ("moved", "chuyển sang một lễ công bố khác"),
+    ("certificate_revoked", "bị thu hồi"),
+    ("certificate_expired", "hết hiệu lực"),
+])
+def test_removed_says_why(reason: str, says: str) -> None:
+    moved_to = uuid.uuid4() if reason == "moved" else None
+    message = message_for(removed(product("Mật ong", PRODUCER, 3), reason, moved_to), ME)
+    assert "Mật ong" in message.subject_line and "02/04/2026" in message.subject_line
+    assert "Mật ong (3 sao)" in message.body and says in message.body
+
+
+@pytest.mark.parametrize("event", [
+    evaluation(), referral(), ceremony(product("Chè", PRODUCER)), added(product("Chè", PRODUCER)),
+    rescheduled(product("Chè", PRODUCER)), cancelled(product("Chè", PRODUCER)),
+    removed(product("Chè", PRODUCER), "certificate_revoked"),
+])
 def test_every_message_is_vietnamese_and_complete(event: object) -> None:
     message = message_for(event, ME)
     assert message.subject_line and message.body

@@ -6,12 +6,14 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
-
 from ocop_promotion.domain.ceremonies import (
     PlannedCeremony,
+    check_ceremony_day,
     choose_ceremony,
+    choose_for_decision,
     first_ceremony_day,
     is_working_day,
+    new_ceremony_day,
     vietnam_holidays,
 )
 
@@ -134,3 +136,57 @@ def test_ceremonies_beyond_the_window_are_not_joined() -> None:
     assert choose([beyond]) is None
     assert choose([beyond, last]) == last
     assert choose([last], window=20) is None
+
+
+# -------------------------------------------------------- keeping a decision together
+
+
+def decide(ceremonies: list[PlannedCeremony], *, capacity: int = 10,
+           group: int = 1) -> PlannedCeremony | None:
+    return choose_for_decision(ceremonies, AUTHORITY, DECISION, 30, capacity,
+                               earliest_day=EARLIEST, group_size=group)
+
+
+def test_a_decision_rejoins_its_own_ceremony_before_an_earlier_one() -> None:
+    earlier = planned(date(2026, 3, 17), count=2)
+    own = PlannedCeremony(id=uuid.uuid4(), authority=AUTHORITY,
+                          ceremony_date=date(2026, 3, 20), product_count=5, decision_products=5)
+    assert decide([earlier, own]) == own
+
+
+def test_the_ceremony_holding_most_of_the_decision_wins() -> None:
+    few = PlannedCeremony(id=uuid.uuid4(), authority=AUTHORITY, ceremony_date=date(2026, 3, 17),
+                          product_count=5, decision_products=1)
+    most = PlannedCeremony(id=uuid.uuid4(), authority=AUTHORITY,
+                           ceremony_date=date(2026, 3, 24), product_count=5, decision_products=4)
+    assert decide([few, most]) == most
+
+
+def test_a_full_own_ceremony_sends_the_overflow_to_the_earliest_with_room() -> None:
+    full = PlannedCeremony(id=uuid.uuid4(), authority=AUTHORITY, ceremony_date=date(2026, 3, 17),
+                           product_count=10, decision_products=10)
+    later = planned(date(2026, 3, 24), count=3)
+    assert decide([full, later]) == later
+    assert decide([full]) is None
+
+
+def test_a_group_needs_room_for_all_of_it_on_another_decisions_ceremony() -> None:
+    almost_full = planned(date(2026, 3, 17), count=8)
+    assert decide([almost_full], group=2) == almost_full
+    assert decide([almost_full], group=3) is None
+
+
+def test_a_new_ceremony_takes_the_first_free_working_day() -> None:
+    assert new_ceremony_day(FRIDAY, set(), NO_HOLIDAYS) == FRIDAY
+    assert new_ceremony_day(FRIDAY, {FRIDAY}, NO_HOLIDAYS) == MONDAY
+    assert new_ceremony_day(FRIDAY, {FRIDAY, MONDAY}, {MONDAY + timedelta(days=1)}) == (
+        MONDAY + timedelta(days=2))
+
+
+def test_a_new_ceremony_day_must_be_a_future_working_day() -> None:
+    calendar = vietnam_holidays(2026)
+    assert check_ceremony_day(MONDAY, FRIDAY, calendar) is None
+    assert check_ceremony_day(FRIDAY, FRIDAY, calendar) is None  # today is fine
+    assert "past" in check_ceremony_day(FRIDAY, MONDAY, calendar)
+    assert "Saturday" in check_ceremony_day(FRIDAY + timedelta(days=1), FRIDAY, calendar)
+    assert "holiday" in check_ceremony_day(date(2026, 9, 2), FRIDAY, calendar)

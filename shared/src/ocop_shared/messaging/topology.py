@@ -21,7 +21,13 @@ from ..contracts.evaluation import (
     ProductReferredToMinistry,
     RecognitionWithdrawn,
 )
-from ..contracts.promotion import CeremonyScheduled, ProductAddedToCeremony
+from ..contracts.promotion import (
+    CeremonyCancelled,
+    CeremonyRescheduled,
+    CeremonyScheduled,
+    ProductAddedToCeremony,
+    ProductRemovedFromCeremony,
+)
 from ..contracts.registry import (
     CertificateExpired,
     CertificateIssued,
@@ -178,7 +184,9 @@ TOPOLOGY = Topology(
         ConsumerSpec(
             "notifications", "evaluation", (EvaluationCompleted, ProductReferredToMinistry)
         ),
-        ConsumerSpec("notifications", "promotion", (CeremonyScheduled, ProductAddedToCeremony)),
+        ConsumerSpec("notifications", "promotion", (
+            CeremonyScheduled, ProductAddedToCeremony, CeremonyRescheduled, CeremonyCancelled,
+            ProductRemovedFromCeremony)),
     )
 )
 """Who consumes what. A service that starts handling a new event type adds it here."""

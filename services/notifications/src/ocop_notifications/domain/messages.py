@@ -12,20 +12,33 @@ from datetime import date
 
 from ocop_shared.contracts.evaluation import EvaluationCompleted, ProductReferredToMinistry
 from ocop_shared.contracts.promotion import (
+    CeremonyCancelled,
     CeremonyProduct,
+    CeremonyRescheduled,
     CeremonyScheduled,
     ProductAddedToCeremony,
+    ProductRemovedFromCeremony,
 )
 
 from .deliveries import producer_recipient_id
 
 NotifiableEvent = (
     EvaluationCompleted | ProductReferredToMinistry | CeremonyScheduled | ProductAddedToCeremony
+    | CeremonyRescheduled | CeremonyCancelled | ProductRemovedFromCeremony
 )
 """The events that produce deliveries (ProducerRegistered only keeps the recipients in step)."""
 
 MIN_RECOGNISED_STARS = 3
 """A product needs 3 stars (50 points) or more to be recognised as an OCOP product."""
+
+_REMOVED = {
+    "moved": "được chuyển sang một lễ công bố khác; quý đơn vị sẽ nhận được thông báo về "
+             "thời gian, địa điểm của lễ công bố mới",
+    "certificate_revoked": "không còn được công bố do giấy chứng nhận sản phẩm OCOP đã bị "
+                           "thu hồi",
+    "certificate_expired": "không còn được công bố do giấy chứng nhận sản phẩm OCOP đã hết "
+                           "hiệu lực",
+}
 
 _LEVELS = {"district": "cấp huyện", "province": "cấp tỉnh", "central": "cấp trung ương"}
 
@@ -46,8 +59,16 @@ def _day(day: date) -> str:
     return f"{day:%d/%m/%Y}"
 
 
-def _ceremony_products(event: CeremonyScheduled | ProductAddedToCeremony) -> list[CeremonyProduct]:
-    return list(event.products) if isinstance(event, CeremonyScheduled) else [event.product]
+CeremonyEvent = (
+    CeremonyScheduled | ProductAddedToCeremony | CeremonyRescheduled | CeremonyCancelled
+    | ProductRemovedFromCeremony
+)
+
+
+def _ceremony_products(event: CeremonyEvent) -> list[CeremonyProduct]:
+    if isinstance(event, ProductAddedToCeremony | ProductRemovedFromCeremony):
+        return [event.product]
+    return list(event.products)
 
 
 def recipients_for(event: NotifiableEvent) -> list[str]:
@@ -56,7 +77,8 @@ def recipients_for(event: NotifiableEvent) -> list[str]:
     match event:
         case EvaluationCompleted() | ProductReferredToMinistry():
             return [producer_recipient_id(event.producer_id)]
-        case CeremonyScheduled() | ProductAddedToCeremony():
+        case (CeremonyScheduled() | ProductAddedToCeremony() | CeremonyRescheduled()
+              | CeremonyCancelled() | ProductRemovedFromCeremony()):
             ids = (producer_recipient_id(p.producer_id) for p in _ceremony_products(event))
             return list(dict.fromkeys(ids))
     raise TypeError(f"no message for {type(event).__name__}")
@@ -72,10 +94,17 @@ def message_for(event: NotifiableEvent, recipient_id: str) -> Message:
             return _evaluation_completed(event)
         case ProductReferredToMinistry():
             return _referred_to_ministry(event)
+    products = [p for p in _ceremony_products(event)
+                if producer_recipient_id(p.producer_id) == recipient_id]
+    match event:
         case CeremonyScheduled() | ProductAddedToCeremony():
-            products = [p for p in _ceremony_products(event)
-                        if producer_recipient_id(p.producer_id) == recipient_id]
             return _ceremony(event, products)
+        case CeremonyRescheduled():
+            return _rescheduled(event, products)
+        case CeremonyCancelled():
+            return _cancelled(event, products)
+        case ProductRemovedFromCeremony():
+            return _removed(event)
     raise TypeError(f"no message for {type(event).__name__}")  # pragma: no cover
 
 
@@ -125,5 +154,47 @@ def _ceremony(
             f"Sản phẩm {named} của quý đơn vị sẽ được công bố tại lễ công bố sản phẩm OCOP do "
             f"{event.authority} tổ chức vào ngày {when} tại {event.venue}. "
             "Kính mời quý đơn vị đến dự."
+        ),
+    )
+
+
+def _named(products: list[CeremonyProduct]) -> str:
+    return ", ".join(f"{p.product_name} ({p.stars} sao)" for p in products)
+
+
+def _rescheduled(event: CeremonyRescheduled, products: list[CeremonyProduct]) -> Message:
+    when = _day(event.ceremony_date)
+    return Message(
+        subject_line=f"Lễ công bố sản phẩm OCOP được dời sang ngày {when}",
+        body=(
+            f"Lễ công bố sản phẩm OCOP do {event.authority} tổ chức, dự kiến ngày "
+            f"{_day(event.previous_date)}, được dời sang ngày {when} tại {event.venue}. "
+            f"Lý do: {event.reason}. Sản phẩm {_named(products)} của quý đơn vị vẫn được công "
+            "bố tại lễ này. Kính mời quý đơn vị đến dự."
+        ),
+    )
+
+
+def _cancelled(event: CeremonyCancelled, products: list[CeremonyProduct]) -> Message:
+    when = _day(event.ceremony_date)
+    return Message(
+        subject_line=f"Hủy lễ công bố sản phẩm OCOP ngày {when}",
+        body=(
+            f"Lễ công bố sản phẩm OCOP do {event.authority} tổ chức ngày {when} đã bị hủy. "
+            f"Lý do: {event.reason}. Sản phẩm {_named(products)} của quý đơn vị sẽ được xếp "
+            "vào lễ công bố khác; quý đơn vị sẽ nhận được thông báo về thời gian, địa điểm."
+        ),
+    )
+
+
+def _removed(event: ProductRemovedFromCeremony) -> Message:
+    name = event.product.product_name
+    return Message(
+        subject_line=f"Sản phẩm {name} không còn trong lễ công bố OCOP ngày "
+                     f"{_day(event.ceremony_date)}",
+        body=(
+            f"Sản phẩm {name} ({event.product.stars} sao) của quý đơn vị, dự kiến công bố tại "
+            f"lễ công bố sản phẩm OCOP ngày {_day(event.ceremony_date)}, "
+            f"{_REMOVED[event.reason]}."
         ),
     )

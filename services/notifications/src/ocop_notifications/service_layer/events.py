@@ -1,7 +1,8 @@
 """How the notifications service reacts to the other services' events.
 
-ProducerRegistered and ProducerUpdated keep the recipients in step; every other event becomes one inbox delivery
-per producer it concerns, and each new delivery is announced with NotificationDelivered.
+ProducerRegistered and ProducerUpdated keep the recipients in step; every other event becomes
+one inbox delivery per producer it concerns, and each new delivery is announced with
+NotificationDelivered.
 Each handler runs inside the consumer's transaction (inbox row + effects + outbox commit
 together); the unique (source event, recipient, channel) makes a redelivered event harmless
 even past the consumer's inbox.
@@ -14,7 +15,13 @@ import uuid
 from ocop_shared.contracts import Envelope, Event
 from ocop_shared.contracts.evaluation import EvaluationCompleted, ProductReferredToMinistry
 from ocop_shared.contracts.notifications import NotificationDelivered
-from ocop_shared.contracts.promotion import CeremonyScheduled, ProductAddedToCeremony
+from ocop_shared.contracts.promotion import (
+    CeremonyCancelled,
+    CeremonyRescheduled,
+    CeremonyScheduled,
+    ProductAddedToCeremony,
+    ProductRemovedFromCeremony,
+)
 from ocop_shared.contracts.registry import ProducerRegistered, ProducerUpdated
 from ocop_shared.messaging.consumer import Handler
 from ocop_shared.messaging.outbox import Outbox
@@ -93,4 +100,7 @@ def handlers(outbox: Outbox) -> dict[type[Event], Handler]:
         ProductReferredToMinistry: on_notifiable_event,
         CeremonyScheduled: on_notifiable_event,
         ProductAddedToCeremony: on_notifiable_event,
+        CeremonyRescheduled: on_notifiable_event,
+        CeremonyCancelled: on_notifiable_event,
+        ProductRemovedFromCeremony: on_notifiable_event,
     }

@@ -9,7 +9,7 @@ from ocop_shared.pagination import PageParams, paginate
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..adapters.tables import ceremonies, ceremony_products
+from ..adapters.tables import ceremonies, ceremony_products, ceremony_sessions
 
 
 def _with_product_count() -> Select:
@@ -40,7 +40,8 @@ async def list_ceremonies(
 
 
 async def get_ceremony(session: AsyncConnection, ceremony_id: uuid.UUID) -> dict:
-    """A ceremony with its products (in the order they joined)."""
+    """A ceremony with its products (in the order they joined) and its trade-connection
+    sessions (in time order)."""
     row = (
         await session.execute(_with_product_count().where(ceremonies.c.id == ceremony_id))
     ).first()
@@ -53,4 +54,12 @@ async def get_ceremony(session: AsyncConnection, ceremony_id: uuid.UUID) -> dict
             .order_by(ceremony_products.c.added_at, ceremony_products.c.product_id)
         )
     ).all()
-    return {**row._asdict(), "products": [p._asdict() for p in products]}
+    sessions = (
+        await session.execute(
+            select(ceremony_sessions)
+            .where(ceremony_sessions.c.ceremony_id == ceremony_id)
+            .order_by(ceremony_sessions.c.starts_at, ceremony_sessions.c.id)
+        )
+    ).all()
+    return {**row._asdict(), "products": [p._asdict() for p in products],
+            "sessions": [s._asdict() for s in sessions]}
