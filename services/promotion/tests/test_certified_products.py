@@ -10,9 +10,7 @@ from datetime import date
 
 import pytest
 
-from ocop_promotion.bootstrap import MIGRATIONS, build_definition
 from ocop_promotion.service_layer.certificates import certified_product, valid_certificate
-from ocop_promotion.settings import PromotionSettings
 from ocop_shared.contracts.registry import (
     CertificateExpired,
     CertificateIssued,
@@ -20,17 +18,9 @@ from ocop_shared.contracts.registry import (
     CertificateStarsChanged,
 )
 from ocop_shared.errors import Conflict, NotFound
-from ocop_shared.testing.services import publish_event, running, settings_for_test
+from ocop_shared.testing.services import publish_event
 
 PRODUCT, PRODUCER = uuid.uuid4(), uuid.uuid4()
-
-
-@pytest.fixture
-async def promotion(databases, jetstream):
-    url = await databases.fresh("promotion", MIGRATIONS)
-    settings = settings_for_test(url, jetstream, cls=PromotionSettings)
-    async with running(build_definition(settings), settings) as svc:
-        yield svc
 
 
 def issued(certificate_id: uuid.UUID, stars: int, decided: date) -> CertificateIssued:

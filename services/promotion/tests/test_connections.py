@@ -10,7 +10,6 @@ from datetime import date, timedelta
 
 import pytest
 from ocop_promotion.adapters.tables import ceremonies, ceremony_products
-from ocop_promotion.bootstrap import MIGRATIONS, build_definition
 from ocop_promotion.domain.connections import (
     GIFT_SETS,
     Interests,
@@ -21,14 +20,13 @@ from ocop_promotion.domain.connections import (
     matching,
 )
 from ocop_promotion.service_layer.certificates import certified_product
-from ocop_promotion.settings import PromotionSettings
 from ocop_shared.auth import Role
 from ocop_shared.clock import today_in_vietnam
 from ocop_shared.contracts.classification import product_set
 from ocop_shared.contracts.promotion import BuyerInvited
 from ocop_shared.contracts.registry import CertificateExpired, CertificateIssued
 from ocop_shared.errors import InvalidInput
-from ocop_shared.testing.services import auth_header, publish_event, running, settings_for_test
+from ocop_shared.testing.services import auth_header, publish_event
 from sqlalchemy import insert, select
 
 # ------------------------------------------------------------------------ the matching rule
@@ -111,14 +109,6 @@ OPERATOR = auth_header(Role.operator)
 PRODUCER = auth_header(Role.producer, province_code="01", producer_id="p-1")
 INTEGRATION = auth_header(Role.integration)
 TODAY = today_in_vietnam()
-
-
-@pytest.fixture
-async def promotion(databases, jetstream):
-    url = await databases.fresh("promotion", MIGRATIONS)
-    settings = settings_for_test(url, jetstream, cls=PromotionSettings)
-    async with running(build_definition(settings), settings) as svc:
-        yield svc
 
 
 def issued(name: str, product_set: str, stars: int, province: str,

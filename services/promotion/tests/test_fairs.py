@@ -8,11 +8,8 @@ import asyncio
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
 from ocop_promotion.adapters.tables import messaging
-from ocop_promotion.bootstrap import MIGRATIONS, build_definition
 from ocop_promotion.service_layer.certificates import certified_product
-from ocop_promotion.settings import PromotionSettings
 from ocop_shared.auth import Role
 from ocop_shared.clock import today_in_vietnam
 from ocop_shared.contracts.promotion import (
@@ -26,20 +23,12 @@ from ocop_shared.contracts.registry import (
     CertificateIssued,
     CertificateRevoked,
 )
-from ocop_shared.testing.services import auth_header, publish_event, running, settings_for_test
+from ocop_shared.testing.services import auth_header, publish_event
 from sqlalchemy import select
 
 TODAY = today_in_vietnam()
 STARTS, ENDS = TODAY + timedelta(days=30), TODAY + timedelta(days=33)
 OPERATOR = auth_header(Role.operator)
-
-
-@pytest.fixture
-async def promotion(databases, jetstream):
-    url = await databases.fresh("promotion", MIGRATIONS)
-    settings = settings_for_test(url, jetstream, cls=PromotionSettings)
-    async with running(build_definition(settings), settings) as svc:
-        yield svc
 
 
 def producer(producer_id: uuid.UUID, province: str = "01") -> dict[str, str]:

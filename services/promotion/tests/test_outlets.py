@@ -9,10 +9,7 @@ import asyncio
 import uuid
 from datetime import date, timedelta
 
-import pytest
-from ocop_promotion.bootstrap import MIGRATIONS, build_definition
 from ocop_promotion.service_layer.certificates import certified_product
-from ocop_promotion.settings import PromotionSettings
 from ocop_shared.auth import Role
 from ocop_shared.clock import today_in_vietnam
 from ocop_shared.contracts.promotion import ProductDelisted, ProductListed
@@ -21,7 +18,7 @@ from ocop_shared.contracts.registry import (
     CertificateIssued,
     CertificateRevoked,
 )
-from ocop_shared.testing.services import auth_header, publish_event, running, settings_for_test
+from ocop_shared.testing.services import auth_header, publish_event
 from sqlalchemy import select
 
 HANOI = auth_header(Role.provincial_official, province_code="01")
@@ -30,14 +27,6 @@ OPERATOR = auth_header(Role.operator)
 PRODUCER = auth_header(Role.producer, province_code="01", producer_id="p-1")
 INTEGRATION = auth_header(Role.integration)
 TODAY = today_in_vietnam()
-
-
-@pytest.fixture
-async def promotion(databases, jetstream):
-    url = await databases.fresh("promotion", MIGRATIONS)
-    settings = settings_for_test(url, jetstream, cls=PromotionSettings)
-    async with running(build_definition(settings), settings) as svc:
-        yield svc
 
 
 def issued(product_id: uuid.UUID, *, valid_until: date, name: str = "Chè Shan Tuyết",
