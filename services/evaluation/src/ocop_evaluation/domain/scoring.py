@@ -6,8 +6,8 @@ it leaves unanswered are not scored.
 
 When a quorum has scored, the council's score is the average of the members' totals, unless two
 totals differ by more than the allowed spread: then the members at the ends of each such gap
-must rescore and no result stands. A knock-out stands when more than half of the sheets pick one; the product is then eliminated
-whatever the spread of the (partial) totals.
+must rescore and no result stands. A knock-out stands when more than half of the sheets pick
+one; the product is then eliminated whatever the spread of the (partial) totals.
 """
 
 from __future__ import annotations

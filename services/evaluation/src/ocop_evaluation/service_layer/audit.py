@@ -27,8 +27,8 @@ async def record(
     **details: Any,
 ) -> None:
     await session.execute(insert(audit_log).values(
-        actor=actor.subject, actor_role=str(actor.role), action=action, entity=entity, entity_id=str(entity_id),
-        rulebook=rulebook, details=_json(details),
+        actor=actor.subject, actor_role=str(actor.role), action=action, entity=entity,
+        entity_id=str(entity_id), rulebook=rulebook, details=_json(details),
     ))
 
 

@@ -107,8 +107,9 @@ def _shipments(given: dict, rows: dict, ids: list) -> dict[uuid.UUID, tuple[str,
         row = rows[evaluation_id]
         if row["forwarded_to"] != "central":
             if evaluation_id in given:
-                raise InvalidInput("not_referred", f"{row['product_name']} is not referred to "
-                                                   f"the Ministry", field=f"referrals.{evaluation_id}")
+                raise InvalidInput("not_referred",
+                                   f"{row['product_name']} is not referred to the Ministry",
+                                   field=f"referrals.{evaluation_id}")
             continue
         referral = given.get(evaluation_id)
         if referral is None or referral.get("sample_shipment") is None:
