@@ -65,6 +65,19 @@ class Envelope(BaseModel):
             causation_id=causation_id,
         )
 
+    def structured(self, data: object) -> dict:
+        """The event in CloudEvents' structured JSON mode (what a webhook receives): the
+        attributes and `data`; the extensions as `correlationid` and `causationid`."""
+        event = {"specversion": self.specversion, "id": str(self.id), "source": self.source,
+                 "type": self.type, "time": self.time.isoformat(),
+                 "datacontenttype": self.datacontenttype, "correlationid": self.correlation_id,
+                 "data": data}
+        if self.subject is not None:
+            event["subject"] = self.subject
+        if self.causation_id is not None:
+            event["causationid"] = self.causation_id
+        return event
+
     def to_headers(self) -> dict[str, str]:
         headers = {MSG_ID_HEADER: str(self.id), "content-type": self.datacontenttype}
         for attr, header in _HEADERS.items():
