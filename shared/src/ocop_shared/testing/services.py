@@ -67,14 +67,22 @@ async def running(definition: ServiceDefinition, settings: ServiceSettings,
 async def publish_event(nats_url: str, event: Event, *, event_id: uuid.UUID | None = None,
                         correlation_id: str | None = None) -> Envelope:
     """Publish `event` to JetStream as its service's relay would (envelope headers,
-    Nats-Msg-Id); the same `event_id` twice is a redelivery the consumer must absorb."""
+    Nats-Msg-Id = the event id).
+
+    With `event_id` of an event published before, this is a redelivery: the same CloudEvent id
+    (the consumers' inbox key) under a fresh Nats-Msg-Id, so that JetStream's duplicate window
+    does not drop it and the consumer itself must absorb it (as after a relay retried past the
+    window, or a replay)."""
     envelope = Envelope.new(source=f"/ocop/{event.contract_service}", type=event.event_type(),
                             subject=event.entity_id(), id=event_id,
                             correlation_id=correlation_id)
+    headers = envelope.to_headers()
+    if event_id is not None:
+        headers["Nats-Msg-Id"] = f"redelivery-{uuid.uuid4()}"
     nc = await nats.connect(nats_url)
     try:
         await nc.jetstream().publish(event.subject(), event.model_dump_json().encode(),
-                                     headers=envelope.to_headers())
+                                     headers=headers)
     finally:
         await nc.close()
     return envelope
