@@ -14,12 +14,16 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from ..auth import DEV_PRINCIPALS
 from .demo import DemoError, demo_producer_id, flow_summary, load_demo
+from .mailsink import MailNotFound, list_messages, read_message
 from .stack import (
     DEFAULT_HTTP_PORTS,
+    DEFAULT_SMTP_PORT,
     HOST,
+    MAIL_DIR,
     SECRET_FILE,
     STATE_FILE,
     Stack,
@@ -150,6 +154,11 @@ def _print_stack(stack: Stack, secret_source: str) -> None:
     infra.add_row("Databases", ", ".join(stack.database_names.values()))
     infra.add_row("Data folder", str(stack.data_dir))
     infra.add_row("Logs", str(stack.logs_dir / "<service>.log"))
+    if stack.mail_sink is not None:
+        infra.add_row("Mail (SMTP)", f"{stack.smtp_url} (local sink, pid {stack.mail_sink.pid}); "
+                      "no email leaves this machine")
+        infra.add_row("Emails", f"{stack.mail_dir}; read them with `ocop-dev mail` and "
+                      "`ocop-dev mail show ID`")
     console.print(infra)
     tokens = stack.tokens()
     _print_tokens(tokens, stack.service_urls["registry"], stack.service_urls["notifications"],
@@ -185,7 +194,9 @@ UP_HELP = "\n\n".join([
     "Start NATS, PostgreSQL and the four services, load demo data, print URLs and tokens.",
     "Without OCOP_NATS_URL / OCOP_DATABASE_SERVER_URL an embedded nats-server and PostgreSQL "
     "are started with their data in the data folder, so stopping and starting again keeps "
-    "everything. The JWT secret is OCOP_JWT_SECRET or one generated once and kept in the data "
+    "everything. Emails go to a local SMTP sink (port OCOP_DEV_SMTP_PORT, default 8025) that "
+    "keeps them in <data folder>/mail: read them with `ocop-dev mail`. "
+    "The JWT secret is OCOP_JWT_SECRET or one generated once and kept in the data "
     "folder. Ctrl-C (or SIGTERM) stops everything that was started.",
     "[bold]Examples[/]",
     "  [cyan]ocop-dev up[/]   [dim]# everything embedded, data in <repo>/.ocop, "
@@ -230,6 +241,10 @@ def up(
     postgres_port: int = typer.Option(
         DEFAULT_POSTGRES_PORT, envvar="OCOP_DEV_POSTGRES_PORT",
         help="Port of the embedded PostgreSQL (a free one if taken)."),
+    smtp_port: int = typer.Option(
+        DEFAULT_SMTP_PORT, envvar="OCOP_DEV_SMTP_PORT",
+        help="Port of the local mail sink the notifications service sends email to "
+             "(a free one if taken)."),
     demo: bool = typer.Option(True, "--demo/--no-demo",
                               help="Load the demo data (once per data folder)."),
     foreground_logs: bool = typer.Option(
@@ -253,6 +268,8 @@ def up(
                         "promotion": promotion_port, "notifications": notifications_port},
             nats_port=None if nats_url else _pick_port(nats_port, "NATS"),
             postgres_port=None if database_server_url else _pick_port(postgres_port, "PostgreSQL"),
+            mail_sink=True,
+            smtp_port=_pick_port(smtp_port, "mail sink"),
             foreground_logs=foreground_logs,
             log_level=log_level,
             ready_timeout=ready_timeout,
@@ -327,6 +344,89 @@ def tokens(
     source = ("secret from $OCOP_JWT_SECRET" if from_env
               else f"secret kept in {folder / SECRET_FILE}")
     _print_tokens(_tokens(secret, folder), urls["registry"], urls["notifications"], source)
+
+
+MAIL_HELP = "\n\n".join([
+    "List the emails the local run sent, newest first (the stack's mail sink keeps them in "
+    "<data folder>/mail). `ocop-dev mail show ID` prints one.",
+    "[bold]Examples[/]",
+    "  [cyan]ocop-dev mail[/]   [dim]# the 20 newest[/]",
+    "  [cyan]ocop-dev mail --limit 100 --data-dir /tmp/ocop[/]",
+    "  [cyan]ocop-dev mail show 20260301-101500-a1b2c3[/]",
+])
+
+MAIL_SHOW_HELP = "\n\n".join([
+    "Print one email: its headers (decoded) and its text body. ID is the first column of "
+    "`ocop-dev mail`; a unique beginning of it is enough.",
+    "[bold]Example[/]",
+    "  [cyan]ocop-dev mail show 20260301-101500-a1b2c3[/]",
+])
+
+mail_app = typer.Typer(
+    name="mail", help=MAIL_HELP, invoke_without_command=True, no_args_is_help=False,
+    add_completion=False, rich_markup_mode="rich",
+)
+app.add_typer(mail_app, name="mail")
+
+_DATA_DIR_OPTION_HELP = ("Data folder of the stack (emails are in its mail/). "
+                         "\\[default: <repo>/.ocop]")
+
+
+def _mail_dir(data_dir: Path | None) -> Path:
+    folder = data_dir.expanduser().resolve() if data_dir else default_data_dir()
+    return folder / MAIL_DIR
+
+
+@mail_app.callback()
+def mail(
+    ctx: typer.Context,
+    data_dir: Path = typer.Option(None, "--data-dir", envvar="OCOP_DATA_DIR",
+                                  show_default=False, help=_DATA_DIR_OPTION_HELP),
+    limit: int = typer.Option(20, "--limit", "-n", min=1, help="How many to list."),
+) -> None:
+    ctx.obj = {"data_dir": data_dir}
+    if ctx.invoked_subcommand is not None:
+        return
+    folder = _mail_dir(data_dir)
+    messages = list_messages(folder, limit=limit)
+    if not messages:
+        console.print(f"no emails in {folder} yet (the mail sink of `ocop-dev up` stores "
+                      "them there)")
+        return
+    table = Table(title=f"Emails in {folder} (newest first)", title_justify="left")
+    table.add_column("ID", style="cyan", no_wrap=True)
+    table.add_column("Received (UTC)", no_wrap=True)
+    table.add_column("From")
+    table.add_column("To")
+    table.add_column("Subject")
+    for m in messages:
+        received = m.received_at.replace("T", " ").removesuffix("+00:00")
+        table.add_row(*(Text(cell) for cell in (m.id, received, m.sender, ", ".join(m.to),
+                                                 m.subject)))
+    console.print(table)
+    console.print("[dim]read one with: ocop-dev mail show ID[/]")
+
+
+@mail_app.command(help=MAIL_SHOW_HELP)
+def show(
+    ctx: typer.Context,
+    message_id: str = typer.Argument(..., metavar="ID", help="The email's id (or its start)."),
+    data_dir: Path = typer.Option(None, "--data-dir", envvar="OCOP_DATA_DIR",
+                                  show_default=False, help=_DATA_DIR_OPTION_HELP),
+) -> None:
+    folder = _mail_dir(data_dir or (ctx.obj or {}).get("data_dir"))
+    try:
+        message = read_message(folder, message_id)
+    except MailNotFound as exc:
+        errors.print(f"[bold red]ocop-dev: {exc}[/]", markup=True)
+        raise typer.Exit(1) from None
+    console.print(f"[bold]Email {message.id}[/] received {message.received_at} "
+                  f"[dim]({message.path})[/]")
+    console.print(f"Envelope to: {', '.join(message.to)}", markup=False)
+    for name, value in message.headers:
+        console.print(f"{name}: {value}", markup=False)
+    console.print()
+    console.print(message.body, markup=False, soft_wrap=True)
 
 
 def main() -> None:

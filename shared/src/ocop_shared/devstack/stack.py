@@ -9,6 +9,10 @@ one database per service, provisions the JetStream topology once, starts
     with Stack(nats_url=..., database_server_url=..., data_dir=tmp) as stack:
         httpx.get(stack.service_urls["registry"] + "/health")
 
+With `mail_sink=True` (what `ocop-dev up` does) it also starts the local SMTP sink
+(`ocop_shared.devstack.mailsink`) with its messages in `<data_dir>/mail`, and points the
+notifications service at it (`OCOP_NOTIFICATIONS_SMTP_HOST` / `_SMTP_PORT`).
+
 `stop()` sends SIGTERM to each service pid, waits, SIGKILLs what is left after
 `stop_timeout`, then stops the embedded servers it started (never servers given by URL).
 """
@@ -31,7 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Self, TextIO, TypeVar
+from typing import IO, TYPE_CHECKING, Any, Self, TextIO, TypeVar
 
 import httpx
 
@@ -41,6 +45,9 @@ from ..embedded.nats import EmbeddedNats
 from ..embedded.ports import free_ports
 from .demo import demo_producer_id
 from ..embedded.postgres import EmbeddedPostgres, create_database, database_url
+
+if TYPE_CHECKING:  # imported when used: `python -m ...devstack.mailsink` imports this package
+    from .mailsink import MailSinkProcess
 
 SERVICES: tuple[str, ...] = ("registry", "evaluation", "promotion", "notifications")
 """The services, in start order."""
@@ -55,6 +62,9 @@ DATA_DIR_ENV = "OCOP_DATA_DIR"
 NATS_URL_ENV = "OCOP_NATS_URL"
 DATABASE_SERVER_URL_ENV = "OCOP_DATABASE_SERVER_URL"
 JWT_SECRET_ENV = "OCOP_JWT_SECRET"
+SMTP_PORT_ENV = "OCOP_DEV_SMTP_PORT"
+DEFAULT_SMTP_PORT = 8025
+MAIL_DIR = "mail"
 SECRET_FILE = "jwt-secret"
 STATE_FILE = "stack.json"
 
@@ -198,6 +208,9 @@ class Stack:
         services: which services to run (default all four).
         database_prefix: database of service `x` is `<prefix>x` (default `ocop_x`).
         nats_port / postgres_port: ports of the embedded servers (free ports when None).
+        mail_sink: start the local SMTP sink (messages kept in `<data_dir>/mail`) and send the
+            notifications service's email there (`ocop-dev up` does; default off).
+        smtp_port: port of the mail sink (a free port when None).
         foreground_logs: copy the services' output to `output` (stdout) with a name prefix,
             as well as to their log files.
         log_level / log_format: `OCOP_LOG_LEVEL` / `OCOP_LOG_FORMAT` for the services
@@ -221,6 +234,8 @@ class Stack:
         database_prefix: str = "ocop_",
         nats_port: int | None = None,
         postgres_port: int | None = None,
+        mail_sink: bool = False,
+        smtp_port: int | None = None,
         foreground_logs: bool = False,
         log_level: str | None = None,
         log_format: str | None = None,
@@ -255,6 +270,13 @@ class Stack:
         self.embedded_postgres: EmbeddedPostgres | None = None
         self._nats_port = nats_port
         self._postgres_port = postgres_port
+        self.mail_dir = self.data_dir / MAIL_DIR
+        from .mailsink import MailSinkProcess
+
+        self.mail_sink: MailSinkProcess | None = (
+            MailSinkProcess(self.mail_dir, smtp_port, log_path=self.logs_dir / "mailsink.log")
+            if mail_sink else None
+        )
 
         ports = dict(http_ports or {})
         spare = iter(p for p in free_ports(len(services) * 2, host) if p not in ports.values())
@@ -278,8 +300,10 @@ class Stack:
     @classmethod
     def from_env(cls, **overrides: Any) -> Stack:
         """A Stack configured like `ocop-dev up`: `OCOP_NATS_URL`, `OCOP_DATABASE_SERVER_URL`,
-        `OCOP_DATA_DIR`, `OCOP_JWT_SECRET`, `OCOP_<SERVICE>_HTTP_PORT` (default 8001-8004).
+        `OCOP_DATA_DIR`, `OCOP_JWT_SECRET`, `OCOP_<SERVICE>_HTTP_PORT` (default 8001-8004),
+        the mail sink on `OCOP_DEV_SMTP_PORT` (default 8025, a free port if taken).
         Keyword arguments win over the environment."""
+        smtp_port = int(os.environ.get(SMTP_PORT_ENV) or DEFAULT_SMTP_PORT)
         ports = {
             name: int(os.environ.get(f"OCOP_{name.upper()}_HTTP_PORT", default))
             for name, default in DEFAULT_HTTP_PORTS.items()
@@ -288,6 +312,8 @@ class Stack:
             "nats_url": os.environ.get(NATS_URL_ENV) or None,
             "database_server_url": os.environ.get(DATABASE_SERVER_URL_ENV) or None,
             "http_ports": ports,
+            "mail_sink": True,
+            "smtp_port": smtp_port if port_available(HOST, smtp_port) else None,
         }
         values.update(overrides)
         return cls(**values)
@@ -347,13 +373,20 @@ class Stack:
     @property
     def pids(self) -> dict[str, int]:
         """Every process this stack started and that still runs: the services, plus
-        `nats` and `postgres` when they are embedded."""
+        `nats` and `postgres` when they are embedded and `mailsink` when it runs."""
         pids = self.service_pids
         if self.embedded_nats is not None and self.embedded_nats.pid is not None:
             pids["nats"] = self.embedded_nats.pid
         if self.embedded_postgres is not None and self.embedded_postgres.pid is not None:
             pids["postgres"] = self.embedded_postgres.pid
+        if self.mail_sink is not None and self.mail_sink.pid is not None:
+            pids["mailsink"] = self.mail_sink.pid
         return pids
+
+    @property
+    def smtp_url(self) -> str | None:
+        """`smtp://127.0.0.1:<port>` of the mail sink when the stack runs one, else None."""
+        return self.mail_sink.url if self.mail_sink is not None else None
 
     @property
     def running(self) -> bool:
@@ -430,6 +463,11 @@ class Stack:
             )
         else:
             self._report(f"using PostgreSQL at {_hide_password(self._external_database_url)}")
+        if self.mail_sink is not None:
+            self._report(f"starting the mail sink on port {self.mail_sink.port}")
+            self.mail_sink.start()
+            self._report(f"mail sink ready at {self.mail_sink.url} (pid {self.mail_sink.pid}), "
+                         f"messages in {self.mail_dir}")
         for name, s in self._services.items():
             s.database_url = database_url(self.database_server_url, self.database_names[name])
 
@@ -471,6 +509,16 @@ class Stack:
             "OCOP_REGISTRY_DOSSIER_STORAGE_DIR": str(self.data_dir / "dossiers"),
             "PYTHONUNBUFFERED": "1",
         })
+        if self.mail_sink is not None:
+            # the sink speaks plain SMTP without login: drop any TLS/credentials from the shell
+            for key in ("SMTP_USERNAME", "SMTP_PASSWORD"):
+                env.pop(f"OCOP_NOTIFICATIONS_{key}", None)
+            env.update({
+                "OCOP_NOTIFICATIONS_SMTP_HOST": self.mail_sink.host,
+                "OCOP_NOTIFICATIONS_SMTP_PORT": str(self.mail_sink.port),
+                "OCOP_NOTIFICATIONS_SMTP_STARTTLS": "false",
+                "OCOP_NOTIFICATIONS_SMTP_USE_TLS": "false",
+            })
         return env
 
     def _spawn(self, s: ServiceProcess) -> None:
@@ -566,6 +614,8 @@ class Stack:
             "services": self.service_urls,
             "pids": self.pids,
             "data_dir": str(self.data_dir),
+            "smtp_url": self.smtp_url,
+            "mail_dir": str(self.mail_dir) if self.mail_sink is not None else None,
         }
         (self.data_dir / STATE_FILE).write_text(json.dumps(state, indent=2) + "\n", "utf-8")
 
@@ -573,8 +623,8 @@ class Stack:
 
     def stop(self) -> None:
         """Stop the services (SIGTERM to each pid, wait, SIGKILL after `stop_timeout`), then
-        the embedded NATS and PostgreSQL servers. Idempotent; servers given by URL are left
-        running."""
+        the embedded NATS and PostgreSQL servers and the mail sink. Idempotent; servers given
+        by URL are left running."""
         with self._stopping:
             self._stop_services()
             if self.embedded_nats is not None and self.embedded_nats.pid is not None:
@@ -585,6 +635,10 @@ class Stack:
                 pid = self.embedded_postgres.pid
                 self.embedded_postgres.stop()
                 self._report(f"stopped PostgreSQL (pid {pid})")
+            if self.mail_sink is not None and self.mail_sink.pid is not None:
+                pid = self.mail_sink.pid
+                self.mail_sink.stop()
+                self._report(f"stopped the mail sink (pid {pid})")
             if self._started:
                 try:
                     state = self.data_dir / STATE_FILE
