@@ -181,7 +181,7 @@ async def check_end_state(
         expected["ocop.promotion.CeremonyScheduled.v1"] = 1
 
     def tally(items: list[dict]) -> Counter:
-        got = Counter(d["source_event_type"] for d in items)
+        got = Counter(d["source_event_type"] for d in items if d["channel"] == "inbox")
         got[ceremony] = (got["ocop.promotion.CeremonyScheduled.v1"]
                          + got.pop("ocop.promotion.ProductAddedToCeremony.v1", 0))
         if not first_on_new_ceremony:

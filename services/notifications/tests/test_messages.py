@@ -1,4 +1,4 @@
-"""The pure domain: who each event concerns and what they are told, in Vietnamese."""
+"""The rules (pure): who each event concerns, picked from the directory."""
 
 from __future__ import annotations
 
@@ -6,221 +6,210 @@ import uuid
 from datetime import date
 
 import pytest
-from ocop_notifications.domain.deliveries import producer_recipient_id
-from ocop_notifications.domain.messages import message_for, recipients_for
-from ocop_shared.contracts.evaluation import EvaluationCompleted, ProductReferredToMinistry
+from ocop_notifications.domain.deliveries import RecipientKind, producer_recipient_id
+from ocop_notifications.domain.messages import context_for
+from ocop_notifications.domain.rules import (
+    RULES,
+    Audience,
+    Recipient,
+    province_of,
+    recipients_for,
+)
+from ocop_shared.contracts.evaluation import (
+    EvaluationCompleted,
+    NationalEvaluationCompleted,
+    ProductReferredToMinistry,
+    RecognitionWithdrawn,
+    RescoreMember,
+    RescoreRequired,
+)
 from ocop_shared.contracts.promotion import (
+    BoothAllocated,
     CeremonyCancelled,
     CeremonyProduct,
-    CeremonyRescheduled,
     CeremonyScheduled,
-    ProductAddedToCeremony,
     ProductRemovedFromCeremony,
 )
+from ocop_shared.contracts.registry import CertificateExpiringSoon, CertificateRevoked
 
-PRODUCER = uuid.uuid4()
-OTHER_PRODUCER = uuid.uuid4()
-ME = f"producer:{PRODUCER}"
+PRODUCER, OTHER = uuid.uuid4(), uuid.uuid4()
+ME, THEM = producer_recipient_id(PRODUCER), producer_recipient_id(OTHER)
+COUNCIL = "council-15-province"
 
 
-def evaluation(score: float = 85.5, stars: int = 4) -> EvaluationCompleted:
+def person(rid: str, kind: RecipientKind, **kw: object) -> Recipient:
+    return Recipient(id=rid, kind=kind, name=rid, **kw)
+
+
+DIRECTORY = [
+    person(ME, RecipientKind.PRODUCER, province_code="15", email="htx@example.vn",
+           channels=("inbox", "email")),
+    person("official:lc-1", RecipientKind.OFFICIAL, province_code="15"),
+    person("official:lc-2", RecipientKind.OFFICIAL, province_code="15", active=False),
+    person("official:hn-1", RecipientKind.OFFICIAL, province_code="01"),
+    person("ministry:bnn", RecipientKind.MINISTRY),
+    person("council_member:chair", RecipientKind.COUNCIL_MEMBER, province_code="15",
+           council_id=COUNCIL, council_role="chair"),
+    person("council_member:sec", RecipientKind.COUNCIL_MEMBER, province_code="15",
+           council_id=COUNCIL, council_role="secretary"),
+    person("council_member:m", RecipientKind.COUNCIL_MEMBER, province_code="15",
+           council_id=COUNCIL, council_role="member"),
+    person("council_member:other-chair", RecipientKind.COUNCIL_MEMBER, province_code="01",
+           council_id="council-01-province", council_role="chair"),
+    person("integration:portal", RecipientKind.INTEGRATION, channels=("webhook",)),
+]
+
+
+def ids(event: object, directory: list[Recipient] = DIRECTORY) -> list[str]:
+    return [r.id for r in recipients_for(event, directory)]
+
+
+def evaluation() -> EvaluationCompleted:
     return EvaluationCompleted(
         evaluation_id=uuid.uuid4(), product_id=uuid.uuid4(), producer_id=PRODUCER,
-        product_name="Chè Shan tuyết Suối Giàng", province_code="15", level="province",
-        score=score, stars=stars, rulebook="QĐ 148/QĐ-TTg",
-    )
+        product_name="Chè", province_code="15", level="province", score=85.5, stars=4,
+        rulebook="QĐ 148")
+
+
+def rescore() -> RescoreRequired:
+    return RescoreRequired(
+        evaluation_id=uuid.uuid4(), product_id=uuid.uuid4(), producer_id=PRODUCER,
+        product_name="Chè", province_code="15", council_id=COUNCIL, round_id="r1",
+        rulebook="QĐ 148", attempt=1, spread=12.0, max_spread=10.0,
+        members=[RescoreMember(member_id="m", name="A", role="member", total=80.0)])
 
 
 def referral() -> ProductReferredToMinistry:
     return ProductReferredToMinistry(
-        product_id=uuid.uuid4(), producer_id=PRODUCER, product_name="Nước mắm Phú Quốc",
-        province_code="91", score=92.0, decision_number="1234/QĐ-UBND",
-        decision_date=date(2026, 3, 15), dossier_reference="HS-91-0042",
-        rulebook="QĐ 148/QĐ-TTg",
-    )
+        product_id=uuid.uuid4(), producer_id=PRODUCER, product_name="Chè", province_code="15",
+        score=92.0, decision_number="1/QĐ", decision_date=date(2026, 3, 15),
+        dossier_reference="HS-1", rulebook="QĐ 148")
 
 
-def product(name: str, producer: uuid.UUID, stars: int = 4) -> CeremonyProduct:
-    return CeremonyProduct(product_id=uuid.uuid4(), producer_id=producer, product_name=name,
-                           stars=stars)
+def national() -> NationalEvaluationCompleted:
+    return NationalEvaluationCompleted(
+        evaluation_id=uuid.uuid4(), product_id=uuid.uuid4(), producer_id=PRODUCER,
+        product_name="Chè", province_code="15", score=93.0, five_stars=True, stars=5,
+        rulebook="QĐ 148")
 
 
-def ceremony(*products: CeremonyProduct) -> CeremonyScheduled:
-    return CeremonyScheduled(
-        ceremony_id=uuid.uuid4(), authority="UBND tỉnh Lào Cai", province_code="15",
-        ceremony_date=date(2026, 4, 2), venue="Nhà văn hóa tỉnh Lào Cai",
-        products=list(products),
-    )
+def withdrawn() -> RecognitionWithdrawn:
+    return RecognitionWithdrawn(
+        evaluation_id=uuid.uuid4(), product_id=uuid.uuid4(), producer_id=PRODUCER,
+        product_name="Chè", province_code="15", previous_stars=3, score=40.0, stars=2,
+        reason="inspection", level="province", authority="UBND", decision_number="2/QĐ",
+        decision_date=date(2026, 5, 1), rulebook="QĐ 148")
 
 
-def added(item: CeremonyProduct) -> ProductAddedToCeremony:
-    return ProductAddedToCeremony(
-        ceremony_id=uuid.uuid4(), authority="UBND tỉnh Lào Cai", province_code="15",
-        ceremony_date=date(2026, 4, 2), venue="Nhà văn hóa tỉnh Lào Cai", product=item,
-    )
+def expiring(producer_id: uuid.UUID = PRODUCER) -> CertificateExpiringSoon:
+    return CertificateExpiringSoon(
+        certificate_id=uuid.uuid4(), product_id=uuid.uuid4(), producer_id=producer_id,
+        product_code="OCOP-15-1", stars=4, valid_until=date(2026, 9, 30), days_left=30)
 
 
-# --------------------------------------------------------------------------- recipients
+def booth() -> BoothAllocated:
+    return BoothAllocated(
+        fair_id=uuid.uuid4(), fair_name="Hội chợ", application_id=uuid.uuid4(),
+        product_id=uuid.uuid4(), producer_id=PRODUCER, product_name="Chè", stars=4,
+        booth_number=3, starts_on=date(2026, 10, 1), ends_on=date(2026, 10, 3), venue="HN")
 
 
-def test_a_producer_recipient_is_keyed_by_its_producer_id() -> None:
-    assert producer_recipient_id(PRODUCER) == ME
+def product(name: str, producer_id: uuid.UUID) -> CeremonyProduct:
+    return CeremonyProduct(product_id=uuid.uuid4(), producer_id=producer_id,
+                           product_name=name, stars=4)
 
 
-@pytest.mark.parametrize("event", [evaluation(), referral(), added(product("Mật ong", PRODUCER))])
-def test_a_single_product_event_concerns_its_producer(event: object) -> None:
-    assert recipients_for(event) == [ME]
+def ceremony(*items: CeremonyProduct) -> CeremonyScheduled:
+    return CeremonyScheduled(ceremony_id=uuid.uuid4(), authority="UBND", province_code="15",
+                             ceremony_date=date(2026, 4, 2), venue="NVH",
+                             products=list(items))
+
+
+LC_OFFICIAL = "official:lc-1"
+LEADS = ["council_member:chair", "council_member:sec"]
+
+
+@pytest.mark.parametrize(("event", "expected"), [
+    (evaluation(), [ME, LC_OFFICIAL]),
+    (rescore(), LEADS),
+    (referral(), [ME, "ministry:bnn"]),
+    (national(), [ME, LC_OFFICIAL, "ministry:bnn"]),
+    (withdrawn(), [ME, LC_OFFICIAL]),
+    (expiring(), [ME, LC_OFFICIAL]),  # no province in the event: the producer's
+    (booth(), [ME]),
+    (CertificateRevoked(certificate_id=uuid.uuid4(), product_id=uuid.uuid4(),
+                        producer_id=PRODUCER, product_code="OCOP-15-1", stars=4,
+                        decision_number="3/QĐ", decision_date=date(2026, 7, 1),
+                        reason="x"), [ME, LC_OFFICIAL]),
+], ids=lambda v: type(v).__name__ if not isinstance(v, list) else "")
+def test_each_event_reaches_the_recipients_of_its_rule(event: object,
+                                                       expected: list[str]) -> None:
+    assert ids(event) == expected
+
+
+def test_the_rules_table_reads_as_the_issue_says() -> None:
+    a = Audience
+    assert RULES[EvaluationCompleted] == (a.PRODUCERS, a.PROVINCE_OFFICIALS)
+    assert RULES[RescoreRequired] == (a.COUNCIL_LEADS,)
+    assert RULES[ProductReferredToMinistry] == (a.PRODUCERS, a.MINISTRY)
+    assert RULES[BoothAllocated] == (a.PRODUCERS,)
+    assert set(RULES[NationalEvaluationCompleted]) == {a.PRODUCERS, a.MINISTRY,
+                                                       a.PROVINCE_OFFICIALS}
+
+
+def test_inactive_entries_integrations_and_other_provinces_are_not_told() -> None:
+    everyone = {r.id for e in (evaluation(), rescore(), referral(), national(), withdrawn())
+                for r in recipients_for(e, DIRECTORY)}
+    assert "official:lc-2" not in everyone  # inactive
+    assert "official:hn-1" not in everyone  # another province
+    assert "integration:portal" not in everyone  # webhooks only
+    assert "council_member:m" not in everyone and "council_member:other-chair" not in everyone
+
+
+def test_an_unknown_producer_is_still_told_in_its_inbox() -> None:
+    told = recipients_for(booth(), [])
+    assert [r.id for r in told] == [ME]
+    assert told[0].language == "vi" and told[0].wants_inbox and not told[0].wants_email
+
+
+def test_a_deactivated_producer_is_not_told() -> None:
+    inactive = [person(ME, RecipientKind.PRODUCER, active=False)]
+    assert ids(booth(), inactive) == []
+
+
+def test_an_expiry_of_an_unknown_producer_has_no_province_so_no_official() -> None:
+    stranger = expiring(uuid.uuid4())
+    assert province_of(stranger, DIRECTORY) is None
+    assert ids(stranger) == [producer_recipient_id(stranger.producer_id)]
 
 
 def test_a_ceremony_concerns_every_products_producer_once_in_order() -> None:
-    event = ceremony(product("Chè", PRODUCER), product("Gạo ST25", OTHER_PRODUCER),
-                     product("Mật ong", PRODUCER))
-    assert recipients_for(event) == [ME, f"producer:{OTHER_PRODUCER}"]
+    event = ceremony(product("Chè", PRODUCER), product("Gạo", OTHER), product("Mật", PRODUCER))
+    assert ids(event) == [ME, THEM]
+    assert ids(ceremony()) == []
+    cancelled = CeremonyCancelled(ceremony_id=uuid.uuid4(), authority="UBND",
+                                  province_code="15", ceremony_date=date(2026, 4, 2),
+                                  products=[product("Gạo", OTHER)], reason="Mưa")
+    assert ids(cancelled) == [THEM]
+    removed = ProductRemovedFromCeremony(ceremony_id=uuid.uuid4(), province_code="15",
+                                         ceremony_date=date(2026, 4, 2),
+                                         product=product("Gạo", OTHER), reason="moved",
+                                         moved_to=uuid.uuid4())
+    assert ids(removed) == [THEM]
 
 
-def test_a_ceremony_without_products_concerns_nobody() -> None:
-    assert recipients_for(ceremony()) == []
+def test_a_producer_hears_of_its_own_ceremony_products_only() -> None:
+    event = ceremony(product("Chè", PRODUCER), product("Gạo", OTHER))
+    mine = context_for(event, DIRECTORY[0])
+    assert [p.product_name for p in mine["products"]] == ["Chè"] and mine["for_producer"]
 
 
-def test_no_message_for_someone_the_event_does_not_concern() -> None:
-    with pytest.raises(ValueError, match="does not concern"):
-        message_for(evaluation(), f"producer:{OTHER_PRODUCER}")
-
-
-# --------------------------------------------------------------------------- messages
-
-
-def test_evaluation_completed_names_product_score_and_stars() -> None:
-    message = message_for(evaluation(score=85.5, stars=4), ME)
-    assert "Chè Shan tuyết Suối Giàng" in message.subject_line
-    assert "Kết quả đánh giá" in message.subject_line
-    assert "Chè Shan tuyết Suối Giàng" in message.body
-    assert "85,5/100 điểm" in message.body  # Vietnamese decimal comma
-    assert "4 sao" in message.body
-    assert "cấp tỉnh" in message.body
-    assert "công nhận" in message.body
-
-
-def test_a_whole_score_has_no_decimals() -> None:
-    assert "70/100 điểm" in message_for(evaluation(score=70.0, stars=4), ME).body
-
-
-def test_below_three_stars_says_the_product_is_not_recognised_yet() -> None:
-    body = message_for(evaluation(score=42.0, stars=2), ME).body
-    assert "2 sao" in body
-    assert "từ 3 sao (50 điểm) trở lên" in body
-
-
-def test_a_knock_out_says_so_instead_of_zero_stars() -> None:
-    knocked = evaluation(12.0, 0).model_copy(update={"knocked_out": [61]})
-    body = message_for(knocked, ME).body
-    assert "tiêu chí loại trực tiếp" in body and "0 sao" not in body
-
-
-def test_referral_names_product_score_and_decision() -> None:
-    message = message_for(referral(), ME)
-    assert "Nước mắm Phú Quốc" in message.subject_line
-    assert "5 sao" in message.subject_line
-    assert "92/100 điểm" in message.body
-    assert "Quyết định số 1234/QĐ-UBND ngày 15/03/2026" in message.body
-    assert "HS-91-0042" in message.body
-    assert "trung ương" in message.body
-
-
-def test_ceremony_tells_each_producer_about_its_own_products_date_and_venue() -> None:
-    event = ceremony(product("Chè", PRODUCER, 4), product("Gạo ST25", OTHER_PRODUCER, 5),
-                     product("Mật ong", PRODUCER, 3))
-    mine = message_for(event, ME)
-    assert mine.subject_line == "Lễ công bố sản phẩm OCOP ngày 02/04/2026"
-    assert "Chè (4 sao), Mật ong (3 sao)" in mine.body
-    assert "Gạo ST25" not in mine.body
-    assert "02/04/2026" in mine.body
-    assert "Nhà văn hóa tỉnh Lào Cai" in mine.body
-    assert "UBND tỉnh Lào Cai" in mine.body
-    theirs = message_for(event, f"producer:{OTHER_PRODUCER}")
-    assert "Gạo ST25 (5 sao)" in theirs.body
-    assert "Chè" not in theirs.body
-
-
-def test_product_added_to_ceremony_names_product_date_and_venue() -> None:
-    message = message_for(added(product("Mật ong bạc hà", PRODUCER, 4)), ME)
-    assert "Mật ong bạc hà" in message.subject_line
-    assert "lễ công bố" in message.subject_line
-    assert "Mật ong bạc hà (4 sao)" in message.body
-    assert "02/04/2026" in message.body
-    assert "Nhà văn hóa tỉnh Lào Cai" in message.body
-
-
-def rescheduled(*products: CeremonyProduct) -> CeremonyRescheduled:
-    return CeremonyRescheduled(
-        ceremony_id=uuid.uuid4(), authority="UBND tỉnh Lào Cai", province_code="15",
-        previous_date=date(2026, 4, 2), ceremony_date=date(2026, 4, 9),
-        venue="Hội trường UBND tỉnh Lào Cai", products=list(products), reason="Trùng lịch họp",
-    )
-
-
-def cancelled(*products: CeremonyProduct) -> CeremonyCancelled:
-    return CeremonyCancelled(
-        ceremony_id=uuid.uuid4(), authority="UBND tỉnh Lào Cai", province_code="15",
-        ceremony_date=date(2026, 4, 2), products=list(products), reason="Mưa bão",
-    )
-
-
-def removed(item: CeremonyProduct, reason: str, moved_to: uuid.UUID | None = None
-            ) -> ProductRemovedFromCeremony:
-    return ProductRemovedFromCeremony(
-        ceremony_id=uuid.uuid4(), province_code="15", ceremony_date=date(2026, 4, 2),
-        product=item, reason=reason, moved_to=moved_to,
-    )
-
-
-def test_a_ceremony_change_concerns_every_products_producer_once() -> None:
-    items = (product("Chè", PRODUCER), product("Gạo ST25", OTHER_PRODUCER),
-             product("Mật ong", PRODUCER))
-    both = [ME, f"producer:{OTHER_PRODUCER}"]
-    assert recipients_for(rescheduled(*items)) == both
-    assert recipients_for(cancelled(*items)) == both
-    assert recipients_for(cancelled()) == []  # emptied by revocations: nobody left to tell
-    assert recipients_for(removed(product("Chè", OTHER_PRODUCER), "moved")) == both[1:]
-
-
-def test_rescheduled_gives_old_and_new_date_venue_reason_and_own_products() -> None:
-    event = rescheduled(product("Chè", PRODUCER, 4), product("Gạo ST25", OTHER_PRODUCER, 5))
-    mine = message_for(event, ME)
-    assert mine.subject_line == "Lễ công bố sản phẩm OCOP được dời sang ngày 09/04/2026"
-    for text in ("02/04/2026", "09/04/2026", "Hội trường UBND tỉnh Lào Cai", "Trùng lịch họp",
-                 "Chè (4 sao)", "UBND tỉnh Lào Cai"):
-        assert text in mine.body
-    assert "Gạo ST25" not in mine.body
-
-
-def test_cancelled_gives_date_reason_and_says_a_new_ceremony_follows() -> None:
-    event = cancelled(product("Chè", PRODUCER, 4), product("Gạo ST25", OTHER_PRODUCER, 5))
-    theirs = message_for(event, f"producer:{OTHER_PRODUCER}")
-    assert theirs.subject_line == "Hủy lễ công bố sản phẩm OCOP ngày 02/04/2026"
-    assert "Mưa bão" in theirs.body and "Gạo ST25 (5 sao)" in theirs.body
-    assert "lễ công bố khác" in theirs.body and "Chè" not in theirs.body
-
-
-@pytest.mark.parametrize(("reason", "says"), [
-    ("moved", "chuyển sang một lễ công bố khác"),
-    ("certificate_revoked", "bị thu hồi"),
-    ("certificate_expired", "hết hiệu lực"),
-])
-def test_removed_says_why(reason: str, says: str) -> None:
-    moved_to = uuid.uuid4() if reason == "moved" else None
-    message = message_for(removed(product("Mật ong", PRODUCER, 3), reason, moved_to), ME)
-    assert "Mật ong" in message.subject_line and "02/04/2026" in message.subject_line
-    assert "Mật ong (3 sao)" in message.body and says in message.body
-
-
-@pytest.mark.parametrize("event", [
-    evaluation(), referral(), ceremony(product("Chè", PRODUCER)), added(product("Chè", PRODUCER)),
-    rescheduled(product("Chè", PRODUCER)), cancelled(product("Chè", PRODUCER)),
-    removed(product("Chè", PRODUCER), "certificate_revoked"),
-])
-def test_every_message_is_vietnamese_and_complete(event: object) -> None:
-    message = message_for(event, ME)
-    assert message.subject_line and message.body
-    assert "sản phẩm" in (message.subject_line + message.body).lower()
-    assert "{" not in message.body and "None" not in message.body  # no template leftovers
+def test_channels_inbox_always_for_producers_email_with_an_address() -> None:
+    producer = DIRECTORY[0]
+    assert producer.wants_inbox and producer.wants_email
+    no_address = person("official:x", RecipientKind.OFFICIAL, channels=("inbox", "email"))
+    assert no_address.wants_inbox and not no_address.wants_email
+    email_only = person("official:y", RecipientKind.OFFICIAL, channels=("email",),
+                        email="y@example.vn")
+    assert not email_only.wants_inbox and email_only.wants_email
+    assert person(ME, RecipientKind.PRODUCER, channels=()).wants_inbox

@@ -17,11 +17,16 @@ from ..contracts import SERVICES, Event
 from ..contracts.evaluation import (
     EvaluationCompleted,
     EvaluationOpened,
+    NationalEvaluationCompleted,
     ProductRecognized,
     ProductReferredToMinistry,
     RecognitionWithdrawn,
+    RescoreRequired,
 )
 from ..contracts.promotion import (
+    BoothAllocated,
+    BoothReleased,
+    BoothWaitlisted,
     CeremonyCancelled,
     CeremonyRescheduled,
     CeremonyScheduled,
@@ -30,6 +35,7 @@ from ..contracts.promotion import (
 )
 from ..contracts.registry import (
     CertificateExpired,
+    CertificateExpiringSoon,
     CertificateIssued,
     CertificateRevoked,
     CertificateStarsChanged,
@@ -180,13 +186,15 @@ TOPOLOGY = Topology(
             "promotion", "registry",
             (CertificateIssued, CertificateRevoked, CertificateExpired, CertificateStarsChanged),
         ),
-        ConsumerSpec("notifications", "registry", (ProducerRegistered, ProducerUpdated)),
-        ConsumerSpec(
-            "notifications", "evaluation", (EvaluationCompleted, ProductReferredToMinistry)
-        ),
+        ConsumerSpec("notifications", "registry", (
+            ProducerRegistered, ProducerUpdated, CertificateExpiringSoon, CertificateExpired,
+            CertificateRevoked)),
+        ConsumerSpec("notifications", "evaluation", (
+            EvaluationCompleted, RescoreRequired, ProductReferredToMinistry,
+            NationalEvaluationCompleted, RecognitionWithdrawn)),
         ConsumerSpec("notifications", "promotion", (
             CeremonyScheduled, ProductAddedToCeremony, CeremonyRescheduled, CeremonyCancelled,
-            ProductRemovedFromCeremony)),
+            ProductRemovedFromCeremony, BoothAllocated, BoothWaitlisted, BoothReleased)),
     )
 )
 """Who consumes what. A service that starts handling a new event type adds it here."""

@@ -12,7 +12,7 @@ from ocop_shared.runtime import unit_of_work
 from sqlalchemy import Select, select
 
 from ..adapters.tables import deliveries
-from ..domain.deliveries import producer_recipient_id
+from ..domain.deliveries import Channel, RecipientKind, producer_recipient_id
 from ..service_layer import commands
 from .schemas import DeliveryOut
 
@@ -20,15 +20,24 @@ router = APIRouter()
 
 overseers = require(Role.operator, Role.provincial_official, Role.integration,
                     action="list deliveries")
-producers = require(Role.producer, action="read an inbox")
+producers = require(Role.producer, Role.provincial_official, Role.council_member,
+                    Role.ministry_official, action="read an inbox")
+
+_INBOX_KINDS = {Role.provincial_official: RecipientKind.OFFICIAL,
+                Role.council_member: RecipientKind.COUNCIL_MEMBER,
+                Role.ministry_official: RecipientKind.MINISTRY}
+"""People registered as recipients have the id `<kind>:<their token's sub>`."""
 
 
 def _own_recipient_id(principal: Principal) -> str:
-    """The producer's inbox key; a producer token without a producer id reaches no inbox."""
-    if not principal.producer_id:
-        raise Forbidden("forbidden",
-                        f"{principal.subject} carries no producer id, so it has no inbox")
-    return producer_recipient_id(principal.producer_id)
+    """The caller's inbox key: a producer's by its producer id (a producer token without one
+    reaches no inbox), a registered person's by kind and token subject."""
+    if principal.role is Role.producer:
+        if not principal.producer_id:
+            raise Forbidden("forbidden",
+                            f"{principal.subject} carries no producer id, so it has no inbox")
+        return producer_recipient_id(principal.producer_id)
+    return f"{_INBOX_KINDS[principal.role]}:{principal.subject}"
 
 
 async def _page(request: Request, query: Select, page: PageParams) -> dict:
@@ -69,8 +78,10 @@ async def read_inbox(
     page: PageParams = Depends(page_params),
     principal: Principal = Depends(producers),
 ) -> dict:
-    """The calling producer's notifications, newest first."""
-    query = select(deliveries).where(deliveries.c.recipient_id == _own_recipient_id(principal))
+    """The caller's notifications (a producer's, or a registered official's, council
+    member's or Ministry contact's), newest first."""
+    query = select(deliveries).where(deliveries.c.recipient_id == _own_recipient_id(principal),
+                                     deliveries.c.channel == Channel.INBOX.value)
     if unread is True:
         query = query.where(deliveries.c.read_at.is_(None))
     elif unread is False:

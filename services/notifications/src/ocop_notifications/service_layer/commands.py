@@ -9,6 +9,7 @@ from sqlalchemy import func, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..adapters.tables import deliveries
+from ..domain.deliveries import Channel
 
 
 async def mark_read(session: AsyncConnection, delivery_id: uuid.UUID, recipient_id: str) -> dict:
@@ -17,7 +18,8 @@ async def mark_read(session: AsyncConnection, delivery_id: uuid.UUID, recipient_
     row = (
         await session.execute(
             update(deliveries)
-            .where(deliveries.c.id == delivery_id, deliveries.c.recipient_id == recipient_id)
+            .where(deliveries.c.id == delivery_id, deliveries.c.recipient_id == recipient_id,
+                   deliveries.c.channel == Channel.INBOX.value)
             .values(read_at=func.coalesce(deliveries.c.read_at, func.now()))
             .returning(deliveries)
         )
