@@ -7,6 +7,9 @@ from ocop_shared.runtime import ServiceDefinition
 from . import __version__
 from .adapters.tables import messaging, metadata
 from .entrypoints.http import router
+from .entrypoints import deliveries_log
+from .entrypoints import recipients as recipients_api
+from .service_layer.dispatcher import dispatcher
 from .service_layer.events import handlers
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -19,7 +22,8 @@ def build_definition() -> ServiceDefinition:
         metadata=metadata,
         tables=messaging,
         migrations_dir=MIGRATIONS,
-        routers=[router],
+        routers=[router, deliveries_log.router, recipients_api.router],
+        background=[dispatcher],
         description="Tells producers what happened to their products: the in-app inbox.",
     )
     # The handlers write NotificationDelivered through the service's own outbox.
