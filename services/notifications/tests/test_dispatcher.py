@@ -45,18 +45,11 @@ FAST = {"dispatch_interval_seconds": 0.05, "retry_base_seconds": 0.05,
 OPERATOR = auth_header(Role.operator)
 
 
-def _definition(settings: NotificationsSettings):  # noqa: ANN202
-    try:
-        return build_definition(settings)
-    except TypeError:  # build_definition() without settings
-        return build_definition()
-
-
 @asynccontextmanager
 async def service(url: str, jetstream: str, smtp: SmtpReceiver | None = None, **overrides):  # noqa: ANN003, ANN201
     values = FAST | {"smtp_host": "127.0.0.1", "smtp_port": smtp.port if smtp else 1} | overrides
     settings = settings_for_test(url, jetstream, cls=NotificationsSettings, **values)
-    async with running(_definition(settings), settings) as svc:
+    async with running(build_definition(), settings) as svc:
         yield svc
 
 

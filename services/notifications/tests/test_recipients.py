@@ -5,7 +5,6 @@ events; each event gives the right deliveries (recipients, channels, languages),
 from __future__ import annotations
 
 import asyncio
-import inspect
 import uuid
 from datetime import date
 
@@ -38,21 +37,14 @@ COUNCIL = "council-15-province"
 HOOK = "http://127.0.0.1:9/hooks/ocop"
 
 
-def _definition(settings: NotificationsSettings):  # noqa: ANN202
-    """build_definition(settings) or build_definition(), whichever this version takes."""
-    if inspect.signature(build_definition).parameters:
-        return build_definition(settings)
-    return build_definition()
-
-
 @pytest.fixture
 async def notifications(databases, jetstream):  # noqa: ANN001, ANN201
     url = await databases.fresh("notifications", MIGRATIONS)
-    # the dispatcher (if any) may try email and webhooks once; no retry within the test
+    # the dispatcher tries email and webhooks once (nothing listens); no retry in the test
     settings = settings_for_test(url, jetstream, cls=NotificationsSettings,
                                  retry_base_seconds=3600.0, send_timeout_seconds=0.5,
                                  smtp_port=9)
-    async with running(_definition(settings), settings) as svc:
+    async with running(build_definition(), settings) as svc:
         yield svc
 
 
@@ -319,3 +311,31 @@ async def test_an_expiry_reaches_the_officials_of_the_producers_province(
     assert all(r.province_code == "15" for r in rows)
     assert "expires in 90 days" in next(r for r in rows
                                         if r.recipient_id == official["id"]).subject_line
+
+
+async def test_deactivating_a_subscription_fails_its_pending_deliveries(
+        notifications, jetstream) -> None:  # noqa: ANN001
+    portal = await register(notifications, {"kind": "integration", "name": "Portal"})
+    path = f"/recipients/{portal['id']}/webhooks"
+    created = (await notifications.http.post(path, headers=OPERATOR, json={
+        "url": HOOK, "secret": "x" * 16, "event_types": ["EvaluationCompleted"]})).json()
+    event = EvaluationCompleted(
+        evaluation_id=uuid.uuid4(), product_id=uuid.uuid4(), producer_id=uuid.uuid4(),
+        product_name="Mật ong bạc hà", province_code="15", level="province", score=78.0,
+        stars=4, rulebook="1489/2025")
+    env = await publish_event(jetstream, event)
+    [hook] = [r for r in await wait_rows(notifications, env.id, 2) if r.channel == "webhook"]
+    assert hook.status == "pending"  # nobody listens on port 9; the next try is an hour away
+
+    response = await notifications.http.post(f"{path}/{created['id']}/deactivate",
+                                             headers=OPERATOR)
+    assert response.status_code == 200
+    [after] = [r for r in await rows_of(notifications, env.id) if r.channel == "webhook"]
+    assert (after.status, after.last_error) == ("failed", "subscription deactivated")
+    async with notifications.runtime.engine.connect() as conn:
+        failed = (await conn.execute(
+            select(notifications.runtime.definition.tables.outbox.c.payload)
+            .where(notifications.runtime.definition.tables.outbox.c.type
+                   == "ocop.notifications.NotificationFailed.v1"))).scalars().all()
+    assert [(f["delivery_id"], f["error"]) for f in failed] == [
+        (str(hook.id), "subscription deactivated")]

@@ -8,7 +8,7 @@ import uuid
 from fastapi import APIRouter, Depends, Request
 from ocop_shared.auth import Principal, Role, require
 from ocop_shared.pagination import Page, PageParams, page_params, paginate
-from ocop_shared.runtime import unit_of_work
+from ocop_shared.runtime import runtime_of, unit_of_work
 from sqlalchemy import select
 
 from ..adapters.tables import recipients
@@ -97,4 +97,5 @@ async def list_webhooks(recipient_id: str, request: Request,
 async def unsubscribe(recipient_id: str, subscription_id: uuid.UUID, request: Request,
                       principal: Principal = Depends(operators)) -> dict:
     async with unit_of_work(request) as session:
-        return await commands.unsubscribe(session, principal, recipient_id, subscription_id)
+        return await commands.unsubscribe(session, runtime_of(request).outbox, principal,
+                                          recipient_id, subscription_id)

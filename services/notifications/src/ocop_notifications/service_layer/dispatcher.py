@@ -28,7 +28,7 @@ import structlog
 from ocop_shared.contracts.notifications import NotificationDelivered, NotificationFailed
 from ocop_shared.errors import NotFound
 from ocop_shared.messaging.outbox import Outbox
-from sqlalchemy import Row, func, insert, or_, select, update
+from sqlalchemy import Row, and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..adapters.email import send_email
@@ -52,8 +52,8 @@ def lease(settings: ChannelSettings) -> timedelta:
 
 async def claim(engine: AsyncEngine, settings: ChannelSettings) -> list[Row]:
     """Due deliveries of this round, leased to this process (committed before sending)."""
-    not_paused = or_(s.c.id.is_(None), s.c.paused_until.is_(None),
-                     s.c.paused_until <= func.now())
+    not_paused = or_(s.c.id.is_(None), and_(s.c.active, or_(
+        s.c.paused_until.is_(None), s.c.paused_until <= func.now())))
     query = (
         select(d.c.id, d.c.channel, d.c.address, d.c.subject_line, d.c.body, d.c.payload,
                d.c.attempts, d.c.subscription_id, s.c.secret)

@@ -13,13 +13,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ocop_shared.auth import Principal, Role
+from ocop_shared.contracts.notifications import NotificationFailed
 from ocop_shared.errors import Conflict, Forbidden, InvalidInput, NotFound
+from ocop_shared.messaging.outbox import Outbox
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..adapters.tables import recipients, webhook_subscriptions
-from ..domain.deliveries import Channel, RecipientKind
+from ..adapters.tables import deliveries, recipients, webhook_subscriptions
+from ..domain.deliveries import Channel, DeliveryStatus, RecipientKind
 from ..domain.rules import COUNCIL_ROLES, NOTIFIABLE_EVENTS
 
 MIN_SECRET_LENGTH = 16
@@ -223,8 +225,10 @@ async def webhooks_of(session: AsyncConnection, principal: Principal,
     return [r._asdict() for r in rows]
 
 
-async def unsubscribe(session: AsyncConnection, principal: Principal, recipient_id: str,
-                      subscription_id: uuid.UUID) -> dict:
+async def unsubscribe(session: AsyncConnection, outbox: Outbox, principal: Principal,
+                      recipient_id: str, subscription_id: uuid.UUID) -> dict:
+    """Deactivate a subscription: no new deliveries, and the pending ones are failed with
+    NotificationFailed ("subscription deactivated") rather than left waiting."""
     await _visible(session, principal, recipient_id)
     check_may_manage(principal, RecipientKind.INTEGRATION, None)
     row = (await session.execute(
@@ -235,6 +239,18 @@ async def unsubscribe(session: AsyncConnection, principal: Principal, recipient_
     if row is None:
         raise NotFound("subscription_not_found", f"no subscription {subscription_id}",
                        field="subscription_id")
+    reason = "subscription deactivated"
+    dropped = (await session.execute(
+        update(deliveries)
+        .where(deliveries.c.subscription_id == subscription_id,
+               deliveries.c.status == DeliveryStatus.PENDING.value)
+        .values(status=DeliveryStatus.FAILED.value, failed_at=func.now(), last_error=reason)
+        .returning(deliveries))).all()
+    for delivery in dropped:
+        await outbox.add(session, NotificationFailed(
+            delivery_id=delivery.id, source_event_id=delivery.source_event_id,
+            source_event_type=delivery.source_event_type, recipient_id=delivery.recipient_id,
+            channel=delivery.channel, error=reason))
     return row._asdict()
 
 
