@@ -3,6 +3,7 @@
 `create_app` returns a FastAPI app with
 
 * ``GET /health`` (liveness) and ``GET /ready`` (readiness), both anonymous;
+* ``GET /metrics`` (Prometheus, anonymous) and a span + metrics per request (`observability`);
 * one error body shape for every failure: ``{"error": code, "detail": ...}``
   (422 ``validation_failed`` lists the fields at fault; `DomainError`s carry their
   ``field``; unexpected exceptions give 500 ``internal`` with the correlation id);
@@ -35,6 +36,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .auth import SECURITY_SCHEME_NAME, AuthConfig, bearer_scheme
 from .correlation import causation_id_var, correlation_id_var
 from .errors import DomainError
+from .observability.asgi import ObservabilityMiddleware, metrics_router
+from .observability.tracing import trace_id_hex
 
 log = structlog.get_logger("ocop.http")
 
@@ -46,7 +49,7 @@ _CORRELATION_ID = re.compile(r"[A-Za-z0-9._:\-]{1,64}")
 #: A readiness check slower than this counts as failed (probes have their own deadline).
 READINESS_TIMEOUT_SECONDS = 5.0
 #: Probe endpoints are polled constantly; their access lines go to debug level.
-_QUIET_PATHS = frozenset({"/health", "/ready"})
+_QUIET_PATHS = frozenset({"/health", "/ready", "/metrics"})
 
 
 # ---------------------------------------------------------------------------------------
@@ -130,8 +133,10 @@ def create_app(
     app.state.auth = auth
     app.state.service = service
     _install_error_handlers(app)
+    app.add_middleware(ObservabilityMiddleware, service=service)  # inside the next one
     app.add_middleware(RequestContextMiddleware)
     app.include_router(_probes(service, readiness))
+    app.include_router(metrics_router(service))
     _install_openapi(app)
     return app
 
@@ -281,7 +286,9 @@ class RequestContextMiddleware:
         correlation_token = correlation_id_var.set(correlation_id)
         causation_token = causation_id_var.set(None)
         try:
-            with structlog.contextvars.bound_contextvars(correlation_id=correlation_id):
+            with structlog.contextvars.bound_contextvars(
+                correlation_id=correlation_id, trace_id=trace_id_hex(correlation_id)
+            ):
                 try:
                     await self.app(scope, receive, send_with_id)
                 except Exception:

@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import nats
@@ -26,6 +27,7 @@ from .messaging.advisories import AdvisoryDeadLetters
 from .messaging.consumer import EventConsumer, Handler
 from .messaging.outbox import Outbox, OutboxRelay
 from .messaging.topology import TOPOLOGY, Topology, provision
+from .observability.tracing import configure_tracing
 from .settings import ServiceSettings
 
 log = structlog.get_logger("ocop.runtime")
@@ -75,6 +77,7 @@ class ServiceRuntime:
         self.settings = settings
         self.topology = topology.with_max_deliver(settings.consumer_max_deliver)
         self.engine: AsyncEngine = create_engine(settings.database_url)
+        configure_tracing(definition.name, settings.otel_exporter_otlp_endpoint)
         self.outbox = definition.outbox()
         self.nc: NatsClient | None = None
         self.js: JetStreamContext | None = None
@@ -91,19 +94,22 @@ class ServiceRuntime:
             max_reconnect_attempts=-1,
             reconnect_time_wait=0.5,
             connect_timeout=5,
+            **self.settings.nats_credentials(),
             error_cb=_log_nats_error,
             disconnected_cb=_log_disconnected,
             reconnected_cb=_log_reconnected,
         )
         self.js = self.nc.jetstream()
-        changes = await provision(self.js, self.topology)
-        if changes:
-            log.info("runtime.provisioned", changes=changes)
+        if self.settings.provision_on_start:
+            changes = await provision(self.js, self.topology)
+            if changes:
+                log.info("runtime.provisioned", changes=changes)
         tables = self.definition.tables
         self.relay = OutboxRelay(
             engine=self.engine, table=tables.outbox, js=self.js, source=self.definition.source,
             batch_size=self.settings.outbox_batch_size,
             poll_seconds=self.settings.outbox_poll_seconds,
+            retention=timedelta(days=self.settings.outbox_retention_days),
         )
         self._spawn(self.relay.run(), "outbox-relay")
         specs = self.topology.consumers_of(name)

@@ -19,6 +19,7 @@ its own transaction, so one bad message never holds up the others:
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ import structlog
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
+from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 from sqlalchemy import Table, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -35,6 +37,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..contracts import Envelope, EnvelopeError, Event, event_class
 from ..correlation import causation_id_var, correlation_id_var
+from ..observability import metrics as m
+from ..observability.tracing import span, trace_id_hex
 from .topology import ConsumerSpec
 
 log = structlog.get_logger("ocop.consumer")
@@ -131,6 +135,8 @@ class EventConsumer:
         self.batch_size = batch_size
         self.retry_base_seconds = retry_base_seconds
         self.name = f"{spec.durable}@{spec.stream}"
+        self.metrics = m.metrics_for(spec.service)
+        self._outcomes: list[tuple[str, str]] = []  # (event type, outcome) until commit
         # built once: the batch's rows go as parameters, new ids come back
         self._inbox_insert = (
             pg_insert(inbox).on_conflict_do_nothing().returning(inbox.c.event_id)
@@ -146,6 +152,8 @@ class EventConsumer:
         good: list[Incoming] = []
         poison: list[tuple[Msg, str]] = []
         for msg in msgs:
+            if msg.metadata.num_delivered > 1:
+                self.metrics.redelivered(self.name, (msg.headers or {}).get("ce-type", "unknown"))
             try:
                 good.append(decode(msg))
             except PoisonMessage as exc:
@@ -157,6 +165,7 @@ class EventConsumer:
         if len(good) == 1:
             await self._handle_one(good[0])
             return
+        self._outcomes.clear()
         try:
             async with self.engine.begin() as session:
                 await self._apply(session, good)
@@ -165,7 +174,14 @@ class EventConsumer:
             for item in good:
                 await self._handle_one(item)
             return
+        self._count_committed()
         await asyncio.gather(*(item.msg.ack() for item in good), return_exceptions=True)
+
+    def _count_committed(self) -> None:
+        """Count the outcomes `_apply` noted, once their transaction committed."""
+        for event_type, outcome in self._outcomes:
+            self.metrics.message(self.name, event_type, outcome)
+        self._outcomes.clear()
 
     async def _apply(self, session: AsyncConnection, items: Iterable[Incoming]) -> None:
         items = list(items)
@@ -178,8 +194,10 @@ class EventConsumer:
         for item in items:
             if item.envelope.id not in fresh:
                 log.info("consumer.duplicate", consumer=self.name, event_id=str(item.envelope.id))
+                self._outcomes.append((item.envelope.type, m.DUPLICATE))
                 continue
             fresh.discard(item.envelope.id)  # a copy later in the same batch is a duplicate
+            self._outcomes.append((item.envelope.type, m.PROCESSED))
             await self._call_handler(session, item)
 
     async def _call_handler(self, session: AsyncConnection, item: Incoming) -> None:
@@ -191,15 +209,24 @@ class EventConsumer:
         )
         corr = correlation_id_var.set(env.correlation_id)
         cause = causation_id_var.set(str(env.id))
+        started = time.perf_counter()
         try:
-            with bound:
+            with bound, span(
+                self.spec.service, f"{env.type} process", correlation_id=env.correlation_id,
+                kind=SpanKind.CONSUMER, headers=item.msg.headers,
+                attributes={"messaging.consumer.group.name": self.name,
+                            "messaging.message.id": str(env.id),
+                            "messaging.destination.name": item.msg.subject},
+            ):
                 await handler(session, item.event, env)
                 log.debug("consumer.handled")
         finally:
+            self.metrics.handler_time(self.name, env.type, time.perf_counter() - started)
             correlation_id_var.reset(corr)
             causation_id_var.reset(cause)
 
     async def _handle_one(self, item: Incoming) -> None:
+        self._outcomes.clear()
         try:
             async with self.engine.begin() as session:
                 await self._apply(session, [item])
@@ -208,16 +235,19 @@ class EventConsumer:
             with structlog.contextvars.bound_contextvars(
                 event_id=str(item.envelope.id), correlation_id=item.envelope.correlation_id,
                 subject=item.msg.subject, consumer=self.name,
+                trace_id=trace_id_hex(item.envelope.correlation_id),
             ):
                 if deliveries >= self.spec.max_deliver:
                     log.error("consumer.giving_up", deliveries=deliveries, error=repr(exc))
                     await self._dead_letter(item.msg, _describe(exc), envelope=item.envelope)
                 else:
+                    self.metrics.message(self.name, item.envelope.type, m.FAILED)
                     delay = retry_delay(self.retry_base_seconds, deliveries)
                     log.warning("consumer.retry", deliveries=deliveries, delay=delay,
                                 error=repr(exc))
                     await _quietly(item.msg.nak(delay=delay))
             return
+        self._count_committed()
         await _quietly(item.msg.ack())
 
     async def _dead_letter(self, msg: Msg, error: str, envelope: Envelope | None) -> None:
@@ -236,6 +266,8 @@ class EventConsumer:
             await _quietly(msg.nak(delay=self.retry_base_seconds))
             return
         log.error("consumer.dead_lettered", consumer=self.name, subject=msg.subject, error=error)
+        event_type = envelope.type if envelope else (msg.headers or {}).get("ce-type", "unknown")
+        self.metrics.message(self.name, event_type, m.DEAD_LETTERED)
         await _quietly(msg.term())
 
 

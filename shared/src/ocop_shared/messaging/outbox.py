@@ -14,11 +14,14 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 from nats.js import JetStreamContext
+from opentelemetry.trace import SpanKind
 from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..contracts import Envelope, Event
 from ..correlation import causation_id_var, current_correlation_id
+from ..observability.metrics import metrics_for, service_of_source
+from ..observability.tracing import inject_traceparent, span
 from .tables import OUTBOX_CHANNEL
 
 log = structlog.get_logger("ocop.outbox")
@@ -102,6 +105,7 @@ class OutboxRelay:
         self.publish_timeout = publish_timeout
         self.retention = retention
         self._wake = asyncio.Event()
+        self.metrics = metrics_for(service_of_source(source))
 
     async def run(self) -> None:
         """Relay until cancelled. Errors (NATS or database down) back off and retry."""
@@ -168,6 +172,7 @@ class OutboxRelay:
                 )
             ).all()
             if not rows:
+                self.metrics.published(0, 0, lag_seconds=0.0)
                 return 0
             results = await asyncio.gather(
                 *(self._publish(row) for row in rows), return_exceptions=True
@@ -184,6 +189,8 @@ class OutboxRelay:
                     .where(t.c.seq == row.seq)
                     .values(attempts=t.c.attempts + 1, last_error=repr(error)[:2000])
                 )
+        lag = (datetime.now(UTC) - rows[0].created_at).total_seconds()
+        self.metrics.published(len(done), len(failed), lag_seconds=lag)
         if failed:
             log.warning("outbox.publish_failed", failed=len(failed), error=repr(failed[0][1]))
             if not done:
@@ -192,12 +199,16 @@ class OutboxRelay:
 
     async def _publish(self, row: object) -> None:
         envelope = envelope_of(row, self.source)
-        await self.js.publish(
-            row.subject,
-            json.dumps(row.payload, ensure_ascii=False).encode(),
-            timeout=self.publish_timeout,
-            headers=envelope.to_headers(),
-        )
+        with span(service_of_source(self.source), f"{row.subject} publish",
+                  correlation_id=row.correlation_id, kind=SpanKind.PRODUCER,
+                  attributes={"messaging.message.id": str(row.id),
+                              "messaging.destination.name": row.subject}):
+            await self.js.publish(
+                row.subject,
+                json.dumps(row.payload, ensure_ascii=False).encode(),
+                timeout=self.publish_timeout,
+                headers=inject_traceparent(envelope.to_headers()),
+            )
 
     async def purge_published(self) -> int:
         cutoff = datetime.now(UTC) - self.retention

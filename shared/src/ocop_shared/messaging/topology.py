@@ -7,7 +7,8 @@ streams or consumers (FastStream's auto-declaration is not used).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 
 from nats.js import JetStreamContext
 from nats.js import api
@@ -59,6 +60,16 @@ MAX_DELIVERIES_ADVISORY = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES"
 `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.<stream>.<consumer>`. Core NATS would drop an
 advisory nobody hears, so a stream keeps them until the owning service has recorded the
 dead letter."""
+
+
+def replicas_from_environment() -> int:
+    """`OCOP_STREAM_REPLICAS` (default 1): each stream's replicas; 3 in the cluster profile.
+    Whoever provisions (`ocop streams apply`, or a service starting with provisioning on) must
+    see the same value, or it would scale the streams back."""
+    raw = os.environ.get("OCOP_STREAM_REPLICAS", "1")
+    if not raw.strip().isdigit() or not 1 <= int(raw) <= 5:
+        raise ValueError(f"OCOP_STREAM_REPLICAS must be a number from 1 to 5, not {raw!r}")
+    return int(raw)
 
 
 def stream_name(service: str) -> str:
@@ -119,7 +130,7 @@ class ConsumerSpec:
 class Topology:
     consumers: tuple[ConsumerSpec, ...]
     services: tuple[str, ...] = SERVICES
-    replicas: int = 1
+    replicas: int = field(default_factory=replicas_from_environment)
 
     def stream_config(self, service: str) -> api.StreamConfig:
         return api.StreamConfig(
@@ -248,4 +259,41 @@ async def provision(js: JetStreamContext, topology: Topology = TOPOLOGY) -> list
         if diff:
             await js.add_consumer(stream, wanted_consumer)
             changes.append(f"consumer {stream}/{name}: updated {diff}")
+    return changes
+
+
+@dataclass(frozen=True)
+class Change:
+    """One thing `provision()` would change: `kind` stream or consumer, `action` create or
+    update, `diff` field -> (current, wanted) for an update."""
+
+    kind: str
+    name: str
+    action: str
+    diff: dict[str, tuple]
+
+
+async def plan(js: JetStreamContext, topology: Topology = TOPOLOGY) -> list[Change]:
+    """What `provision(js, topology)` would change, computed without changing anything (the
+    same comparison); empty when the server matches the topology."""
+    changes: list[Change] = []
+    for wanted in topology.stream_configs():
+        try:
+            info = await js.stream_info(wanted.name)
+        except NotFoundError:
+            changes.append(Change("stream", wanted.name, "create", {}))
+            continue
+        diff = _differences(info.config, wanted, _STREAM_FIELDS)
+        if diff:
+            changes.append(Change("stream", wanted.name, "update", diff))
+    for stream, wanted_consumer in topology.consumer_configs():
+        name = f"{stream}/{wanted_consumer.durable_name}"
+        try:
+            info = await js.consumer_info(stream, wanted_consumer.durable_name)
+        except NotFoundError:
+            changes.append(Change("consumer", name, "create", {}))
+            continue
+        diff = _differences(info.config, wanted_consumer, _CONSUMER_FIELDS)
+        if diff:
+            changes.append(Change("consumer", name, "update", diff))
     return changes

@@ -1,0 +1,2 @@
+"""Prometheus metrics and OpenTelemetry traces of a service (see docs/architecture.md,
+"Observability")."""
