@@ -150,18 +150,14 @@ def _refuse_secrets(service: str, data: dict[str, str]) -> None:
                               f"{'ocop-' + service + '-credentials'}, not in values")
 
 
-def migration_job(service: str, values: Doc) -> Doc:
-    labels = _labels(service, "migration", values)
+def _job(name: str, labels: Doc, run_before: str, container: Doc, values: Doc) -> Doc:
+    """A one-shot Job (run to completion before the Deployments it names: `run_before`)."""
     tmp, tmp_mount = _tmp_volume()
     m = values["migrations"]
     return {
         "apiVersion": "batch/v1", "kind": "Job",
-        "metadata": _meta(
-            _dns_label(f"ocop-{service}-migrate-{values['image']['tag']}"), values, labels,
-            annotations={
-                "ocop.vn/run-before": f"deployment/ocop-{service}",
-                "argocd.argoproj.io/hook": "PreSync",
-            }),
+        "metadata": _meta(_dns_label(name), values, labels, annotations={
+            "ocop.vn/run-before": run_before, "argocd.argoproj.io/hook": "PreSync"}),
         "spec": {
             "backoffLimit": m["backoffLimit"],
             "activeDeadlineSeconds": m["activeDeadlineSeconds"],
@@ -173,67 +169,51 @@ def migration_job(service: str, values: Doc) -> Doc:
                     "automountServiceAccountToken": False,
                     "securityContext": _pod_security(),
                     "volumes": [tmp],
-                    "containers": [{
-                        "name": "migrate",
-                        "image": _image(service, values),
-                        "imagePullPolicy": values["image"]["pullPolicy"],
-                        "command": [f"ocop-{service}", "migrate", "head"],
-                        "envFrom": [{"configMapRef": {"name": f"ocop-{service}"}}],
-                        "env": [_secret_env("OCOP_JWT_SECRET", values["secrets"]["jwt"],
-                                            "jwt-secret")] + _database_env(service, values),
+                    "containers": [container | {
                         "securityContext": _container_security(),
                         "volumeMounts": [tmp_mount],
-                        "resources": values["services"][service]["resources"],
                     }],
                 },
             },
         },
     }
+
+
+def migration_job(service: str, values: Doc) -> Doc:
+    """`ocop-<service> migrate head`, before the new version of the service starts."""
+    return _job(
+        f"ocop-{service}-migrate-{values['image']['tag']}",
+        _labels(service, "migration", values), f"deployment/ocop-{service}", {
+            "name": "migrate",
+            "image": _image(service, values),
+            "imagePullPolicy": values["image"]["pullPolicy"],
+            "command": [f"ocop-{service}", "migrate", "head"],
+            "envFrom": [{"configMapRef": {"name": f"ocop-{service}"}}],
+            "env": [_secret_env("OCOP_JWT_SECRET", values["secrets"]["jwt"], "jwt-secret")]
+            + _database_env(service, values),
+            "resources": values["services"][service]["resources"],
+        }, values)
 
 
 def provision_job(values: Doc) -> Doc:
     """`ocop streams apply --yes` as the NATS operator user: creates or updates the streams
     (R3) and consumers; the services themselves do not provision (OCOP_PROVISION_ON_START)."""
-    labels = _labels("nats", "provisioning", values)
-    tmp, tmp_mount = _tmp_volume()
-    m = values["migrations"]
-    return {
-        "apiVersion": "batch/v1", "kind": "Job",
-        "metadata": _meta(_dns_label(f"ocop-nats-provision-{values['image']['tag']}"), values,
-                          labels, annotations={"ocop.vn/run-before": "deployment/ocop-*",
-                                               "argocd.argoproj.io/hook": "PreSync"}),
-        "spec": {
-            "backoffLimit": m["backoffLimit"],
-            "activeDeadlineSeconds": m["activeDeadlineSeconds"],
-            "ttlSecondsAfterFinished": m["ttlSecondsAfterFinished"],
-            "template": {
-                "metadata": {"labels": labels},
-                "spec": {
-                    "restartPolicy": "Never",
-                    "automountServiceAccountToken": False,
-                    "securityContext": _pod_security(),
-                    "volumes": [tmp],
-                    "containers": [{
-                        "name": "provision",
-                        "image": _image("registry", values),
-                        "imagePullPolicy": values["image"]["pullPolicy"],
-                        "command": ["ocop", "streams", "apply", "--yes"],
-                        "env": [
-                            {"name": "OCOP_NATS_URL", "value": ",".join(values["nats"]["servers"])},
-                            {"name": "OCOP_NATS_USER", "value": "operator"},
-                            _secret_env("OCOP_NATS_PASSWORD", values["secrets"]["operator"],
-                                        "nats-password"),
-                            {"name": "OCOP_STREAM_REPLICAS",
-                             "value": str(values["nats"]["streamReplicas"])},
-                        ],
-                        "securityContext": _container_security(),
-                        "volumeMounts": [tmp_mount],
-                        "resources": values["provision"]["resources"],
-                    }],
-                },
-            },
-        },
-    }
+    return _job(
+        f"ocop-nats-provision-{values['image']['tag']}",
+        _labels("nats", "provisioning", values), "deployment/ocop-*", {
+            "name": "provision",
+            "image": _image("registry", values),
+            "imagePullPolicy": values["image"]["pullPolicy"],
+            "command": ["ocop", "streams", "apply", "--yes"],
+            "env": [
+                {"name": "OCOP_NATS_URL", "value": ",".join(values["nats"]["servers"])},
+                {"name": "OCOP_NATS_USER", "value": "operator"},
+                _secret_env("OCOP_NATS_PASSWORD", values["secrets"]["operator"],
+                            "nats-password"),
+                {"name": "OCOP_STREAM_REPLICAS", "value": str(values["nats"]["streamReplicas"])},
+            ],
+            "resources": values["provision"]["resources"],
+        }, values)
 
 
 def dossier_claim(values: Doc) -> Doc:
