@@ -24,6 +24,9 @@ from structlog.testing import capture_logs
 from ocop_evaluation.bootstrap import MIGRATIONS as EVALUATION_MIGRATIONS
 from ocop_evaluation.bootstrap import build_definition as evaluation_definition
 from ocop_evaluation.settings import EvaluationSettings
+from ocop_notifications.bootstrap import MIGRATIONS as NOTIFICATIONS_MIGRATIONS
+from ocop_notifications.bootstrap import build_definition as notifications_definition
+from ocop_notifications.settings import NotificationsSettings
 from ocop_registry.bootstrap import MIGRATIONS as REGISTRY_MIGRATIONS
 from ocop_registry.bootstrap import build_definition as registry_definition
 from ocop_registry.testing import complete_dossier
@@ -68,12 +71,17 @@ async def services(databases, jetstream, tmp_path, monkeypatch):
     monkeypatch.setenv("OCOP_REGISTRY_DOSSIER_STORAGE_DIR", str(tmp_path / "dossiers"))
     registry_url = await databases.fresh("registry", REGISTRY_MIGRATIONS)
     evaluation_url = await databases.fresh("evaluation", EVALUATION_MIGRATIONS)
+    notifications_url = await databases.fresh("notifications", NOTIFICATIONS_MIGRATIONS)
     ev_settings = settings_for_test(evaluation_url, jetstream, cls=EvaluationSettings)
+    # email goes nowhere (nothing listens on port 9) and is not retried within the test
+    no_settings = settings_for_test(notifications_url, jetstream, cls=NotificationsSettings,
+                                    smtp_port=9, retry_base_seconds=3600.0)
     async with (
         running(registry_definition(), settings_for_test(registry_url, jetstream)) as registry,
         running(evaluation_definition(ev_settings), ev_settings) as evaluation,
+        running(notifications_definition(), no_settings) as notifications,
     ):
-        yield registry.http, evaluation.http
+        yield registry.http, evaluation.http, notifications.http
 
 
 async def scrape(http) -> dict[tuple[str, frozenset], float]:  # noqa: ANN001
@@ -121,7 +129,7 @@ async def evaluation_opened(evaluation, product_id: str) -> None:  # noqa: ANN00
 
 
 async def test_metrics_count_requests_publishes_and_consumed_events(services) -> None:
-    registry, evaluation = services
+    registry, evaluation, _ = services
     before_registry, before_evaluation = await scrape(registry), await scrape(evaluation)
 
     product_id = await submit_one(registry, "corr-metrics-1")
@@ -152,7 +160,7 @@ async def test_metrics_count_requests_publishes_and_consumed_events(services) ->
 async def test_one_trace_follows_the_product_from_registry_to_evaluation(
     services, spans, debug_logs,
 ) -> None:
-    registry, evaluation = services
+    registry, evaluation, _ = services
     correlation_id = "corr-trace-1"
     product_id = await submit_one(registry, correlation_id)
     await evaluation_opened(evaluation, product_id)
@@ -178,6 +186,34 @@ async def test_one_trace_follows_the_product_from_registry_to_evaluation(
     assert consumer_lines, "no log line of evaluation's consumer for the flow"
     assert {e.get("trace_id") for e in consumer_lines} == {trace_id_hex(correlation_id)}
     assert format(handling.context.span_id, "016x") in {e.get("span_id") for e in consumer_lines}
+
+
+async def test_the_same_trace_reaches_notifications(services, spans) -> None:
+    """Registering a producer (registry's HTTP request) reaches the notifications service
+    (ProducerRegistered consumed there) in one trace."""
+    registry, _, notifications = services
+    correlation_id = "corr-trace-2"
+    producer = await registry.post("/producers", headers={**OFFICIAL,
+                                                          "X-Correlation-ID": correlation_id},
+                                   json={"name": "HTX Mật ong Bắc Hà", "kind": "cooperative",
+                                         "registration_number": "0107654321",
+                                         "legal_representative": "Vàng Seo Páo",
+                                         "province_code": "01", "commune_code": "00004"})
+    assert producer.status_code == 201, producer.text
+    recipient = f"/recipients/producer:{producer.json()['id']}"
+    for _ in range(300):
+        if (await notifications.get(recipient, headers=auth_header(Role.operator))
+                ).status_code == 200:
+            break
+        await asyncio.sleep(0.1)
+    else:
+        raise AssertionError("notifications never heard of the producer")
+    flow = [s for s in spans.get_finished_spans()
+            if s.attributes.get("ocop.correlation_id") == correlation_id]
+    services_in_trace = {(s.attributes["ocop.service"], s.kind) for s in flow}
+    assert {("registry", SpanKind.SERVER), ("registry", SpanKind.PRODUCER),
+            ("notifications", SpanKind.CONSUMER)} <= services_in_trace
+    assert {s.context.trace_id for s in flow} == {trace_id_for(correlation_id)}
 
 
 def test_spans_are_exported_over_otlp_when_an_endpoint_is_set(tmp_path) -> None:
