@@ -158,8 +158,9 @@ def downgrade() -> None:
     op.drop_index("ix_evaluations_round_id", "evaluations")
     with op.batch_alter_table("evaluations") as table:
         for column in ("decision_id", "forwarded_to", "recognised_stars", "knocked_out",
-                       "capped_by", "stars_by_points", "part_scores", "rescore_members", "attempt", "round_id",
-                       "sheet_id", "forwarded_from", "previous_stars", "reason"):
+                       "capped_by", "stars_by_points", "part_scores", "rescore_members",
+                       "attempt", "round_id", "sheet_id", "forwarded_from", "previous_stars",
+                       "reason"):
             table.drop_column(column)
     op.drop_table("decisions")
     op.drop_table("rounds")
