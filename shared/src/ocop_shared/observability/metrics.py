@@ -8,6 +8,7 @@ service. The names are documented in docs/architecture.md ("Observability").
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -31,6 +32,7 @@ class ServiceMetrics:
 
     def __init__(self, service: str) -> None:
         self.service = service
+        self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         ProcessCollector(registry=r)
@@ -64,13 +66,22 @@ class ServiceMetrics:
     # consumers -----------------------------------------------------------------------------
 
     def message(self, consumer: str, event_type: str, outcome: str) -> None:
-        self.messages.labels(self.service, consumer, event_type, outcome).inc()
+        self._child(self.messages, consumer, event_type, outcome).inc()
 
     def redelivered(self, consumer: str, event_type: str) -> None:
-        self.redeliveries.labels(self.service, consumer, event_type).inc()
+        self._child(self.redeliveries, consumer, event_type).inc()
 
     def handler_time(self, consumer: str, event_type: str, seconds: float) -> None:
-        self.handler_seconds.labels(self.service, consumer, event_type).observe(seconds)
+        self._child(self.handler_seconds, consumer, event_type).observe(seconds)
+
+    def _child(self, family: Any, *labels: str) -> Any:
+        """The labelled series, looked up once (prometheus_client's `labels()` is not free on
+        the per-message path)."""
+        key = (id(family), labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = family.labels(self.service, *labels)
+        return child
 
     # outbox relay --------------------------------------------------------------------------
 

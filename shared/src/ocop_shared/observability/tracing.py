@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 
 import structlog
@@ -42,6 +43,7 @@ def _digest(correlation_id: str) -> bytes:
     return hashlib.sha256(correlation_id.encode()).digest()
 
 
+@lru_cache(maxsize=4096)
 def trace_id_for(correlation_id: str) -> int:
     """The trace id of the flow with this correlation id (never 0)."""
     return int.from_bytes(_digest(correlation_id)[:16], "big") or 1
@@ -74,8 +76,11 @@ def parent_context(correlation_id: str, headers: Mapping[str, str] | None = None
 
 
 def inject_traceparent(headers: dict[str, str]) -> dict[str, str]:
-    """Add the current span's W3C ``traceparent`` to `headers` (no-op without a span)."""
-    _PROPAGATOR.inject(headers)
+    """Add the current span's W3C ``traceparent`` to `headers` (no-op without a span, and
+    without a configured provider: consumers then derive the flow's trace from its
+    correlation id alone)."""
+    if _provider is not None:
+        _PROPAGATOR.inject(headers)
     return headers
 
 
@@ -99,7 +104,15 @@ def span(
     attributes: Mapping[str, Any] | None = None,
 ) -> Iterator[Span]:
     """A span of `service` in the flow of `correlation_id`, current while the block runs, with
-    ``trace_id``/``span_id`` bound to structlog. Exceptions are recorded and re-raised."""
+    ``trace_id``/``span_id`` bound to structlog. Exceptions are recorded and re-raised.
+
+    Without a configured provider nothing is recorded, so only the trace id is bound (the logs
+    still carry it) and no span or context is built: the messaging path pays for tracing only
+    when traces are exported (bench/README.md)."""
+    if _provider is None:
+        with structlog.contextvars.bound_contextvars(trace_id=trace_id_hex(correlation_id)):
+            yield trace.INVALID_SPAN
+        return
     attrs = {"ocop.service": service, "ocop.correlation_id": correlation_id,
              **(attributes or {})}
     with tracer(service).start_as_current_span(
