@@ -12,23 +12,15 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Self
 
-import ocop_evaluation.bootstrap as evaluation
-import ocop_notifications.bootstrap as notifications
-import ocop_promotion.bootstrap as promotion
-import ocop_registry.bootstrap as registry
-from ocop_evaluation.settings import EvaluationSettings
 from ocop_shared.embedded._process import ChildServer, log_tail, wait_until
 from ocop_shared.embedded.nats import find_nats_server
 from ocop_shared.embedded.ports import free_ports, port_accepts
 from ocop_shared.ops.nats_config import auth_conf, server_conf, users
 from ocop_shared.testing.databases import DatabaseFactory
-from ocop_shared.testing.services import RunningService, running, settings_for_test
+from ocop_shared.testing.services import RunningService
+from tests.support.services import SERVICES, start_four
 
 HOST = "127.0.0.1"
-SERVICES = {
-    "registry": registry, "evaluation": evaluation,
-    "promotion": promotion, "notifications": notifications,
-}
 
 
 def passwords_for_test() -> dict[str, str]:
@@ -147,20 +139,9 @@ class NatsCluster:
 
 async def four_services(stack: AsyncExitStack, databases: DatabaseFactory, nats_url: str,
                         passwords: dict[str, str] | None = None) -> dict[str, RunningService]:
-    """The four services running in this process (`running(...)`) on fresh databases, each
-    connected as its own NATS user when `passwords` is given; none provisions (the operator
-    did)."""
-    clients = {}
-    for name, module in SERVICES.items():
-        url = await databases.fresh(name, module.MIGRATIONS)
-        overrides: dict[str, object] = {"provision_on_start": False}
-        if passwords is not None:
-            overrides |= {"nats_user": name, "nats_password": passwords[name]}
-        if name == "evaluation":  # its rulebooks come from its own settings
-            settings = settings_for_test(url, nats_url, cls=EvaluationSettings, **overrides)
-            definition = module.build_definition(settings)
-        else:
-            settings = settings_for_test(url, nats_url, **overrides)
-            definition = module.build_definition()
-        clients[name] = await stack.enter_async_context(running(definition, settings))
-    return clients
+    """The four services in this process, each connected as its own NATS user when
+    `passwords` is given; none provisions (the operator did)."""
+    per_service = {name: {"nats_user": name, "nats_password": passwords[name]}
+                   for name in SERVICES} if passwords is not None else None
+    return await start_four(stack, databases, nats_url, per_service,
+                            provision_on_start=False)

@@ -8,12 +8,7 @@ from contextlib import AsyncExitStack
 
 import pytest
 
-import ocop_evaluation.bootstrap as evaluation
-import ocop_notifications.bootstrap as notifications
-import ocop_promotion.bootstrap as promotion
-import ocop_registry.bootstrap as registry
-from ocop_evaluation.settings import EvaluationSettings
-from ocop_shared.testing.services import running, settings_for_test
+from tests.support.services import start_four
 from tests.support.thin_flow import (
     check_end_state,
     register_and_submit,
@@ -21,27 +16,12 @@ from tests.support.thin_flow import (
     under_evaluation,
 )
 
-SERVICES = {
-    "registry": registry, "evaluation": evaluation,
-    "promotion": promotion, "notifications": notifications,
-}
-
 
 @pytest.fixture
 async def four_services(databases, jetstream):
     async with AsyncExitStack() as stack:
-        clients = {}
-        for name, module in SERVICES.items():
-            url = await databases.fresh(name, module.MIGRATIONS)
-            if name == "evaluation":  # its rulebooks come from its own settings
-                settings = settings_for_test(url, jetstream, cls=EvaluationSettings)
-                definition = module.build_definition(settings)
-            else:
-                settings = settings_for_test(url, jetstream)
-                definition = module.build_definition()
-            svc = await stack.enter_async_context(running(definition, settings))
-            clients[name] = svc.http
-        yield clients
+        services = await start_four(stack, databases, jetstream)
+        yield {name: svc.http for name, svc in services.items()}
 
 
 async def test_thin_flow_across_four_services(four_services) -> None:

@@ -20,11 +20,12 @@ from ocop_shared.testing.services import (
     TEST_SECRET,
     auth_header,
     publish_event,
+    published_payloads,
     running,
     settings_for_test,
 )
 
-from .test_provincial_round import eventually, evaluations_of, published
+from .test_provincial_round import eventually, evaluations_of
 
 HCM = auth_header(Role.provincial_official, province_code="79")
 HANOI = auth_header(Role.provincial_official, province_code="01")
@@ -111,8 +112,8 @@ async def test_148_runs_a_district_council_first_and_forwards_70_plus(
     await decide(http, HCM, "district", "79", "45/QĐ-UBND", list(
         e["id"] for e in in_round.values()))
 
-    recognised = await eventually(lambda: at_least(
-        published(jetstream, "ocop.evaluation.product.recognized.v1"), 1), "a recognition")
+    recognised = await published_payloads(
+        jetstream, "ocop.evaluation.product.recognized.v1", at_least=1)
     assert [(r["product_name"], r["stars"], r["level"], r["authority"])
             for r in recognised] == [("Mật ong cà phê", 3, "district", "UBND huyện 79")]
     [provincial] = await evaluations_of(http, HCM, province_code="79", level="province")
@@ -168,8 +169,8 @@ async def test_an_inspection_finding_re_evaluates_and_can_lower_the_stars(
     assert len(reopened) == 1
     assert (reopened[0]["reason"], reopened[0]["previous_stars"]) == ("inspection", 4)
     await round_scored_and_decided(60, "12/QĐ-UBND")
-    recognised = await eventually(lambda: at_least(
-        published(jetstream, "ocop.evaluation.product.recognized.v1"), 3), "3 decisions")
+    recognised = await published_payloads(
+        jetstream, "ocop.evaluation.product.recognized.v1", at_least=3)
     assert [(r["stars"], r["reason"], r["previous_stars"]) for r in recognised] == [
         (4, "first", None), (4, "upgrade", 4), (3, "inspection", 4)]
     assert len(await evaluations_of(http, product_id=str(product.product_id))) == 3
@@ -179,9 +180,8 @@ async def test_an_inspection_finding_re_evaluates_and_can_lower_the_stars(
         "product_id": str(product.product_id), "reason": "inspection"})
     assert again.status_code == 201 and again.json()["previous_stars"] == 3
     last = await round_scored_and_decided(40, "13/QĐ-UBND")
-    withdrawn = await eventually(lambda: at_least(
-        published(jetstream, "ocop.evaluation.product.recognition-withdrawn.v1"), 1),
-        "the withdrawal")
+    withdrawn = await published_payloads(
+        jetstream, "ocop.evaluation.product.recognition-withdrawn.v1", at_least=1)
     assert [(w["evaluation_id"], w["previous_stars"], w["stars"], w["decision_number"])
             for w in withdrawn] == [(last["id"], 3, 2, "13/QĐ-UBND")]
 

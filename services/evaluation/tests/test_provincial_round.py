@@ -7,11 +7,9 @@ points goes to the central council, which recognises 5 stars; another referral k
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 from datetime import date
 
-import nats
 import pytest
 
 from ocop_evaluation.bootstrap import MIGRATIONS, build_definition
@@ -29,6 +27,7 @@ from ocop_shared.testing.services import (
     TEST_SECRET,
     auth_header,
     publish_event,
+    published_payloads,
     running,
     settings_for_test,
 )
@@ -67,22 +66,6 @@ async def evaluations_of(http, headers=OFFICIAL, **params) -> list[dict]:  # noq
     page = await http.get("/evaluations", headers=headers, params={"limit": 200, **params})
     assert page.status_code == 200, page.text
     return page.json()["items"]
-
-
-async def published(nats_url: str, subject: str) -> list[dict]:
-    """Every payload on `subject` in the evaluation stream so far."""
-    nc = await nats.connect(nats_url)
-    try:
-        sub = await nc.jetstream().pull_subscribe(subject, stream="OCOP_EVALUATION")
-        payloads = []
-        while True:
-            try:
-                batch = await sub.fetch(100, timeout=1)
-            except nats.errors.TimeoutError:
-                return payloads
-            payloads += [json.loads(m.data) for m in batch]
-    finally:
-        await nc.close()
 
 
 async def test_a_provincial_round_through_to_the_ministry(evaluation, jetstream) -> None:
@@ -189,7 +172,8 @@ async def test_a_provincial_round_through_to_the_ministry(evaluation, jetstream)
     assert current["score"] is None and current["attempt"] == 2
     assert set(current["rescore_members"]) == {council.member_id(s) for s in subjects}
     # every member at 72 differs from the one at 60, so all are named; one rescores at 70
-    rescore_events = await published(jetstream, "ocop.evaluation.evaluation.rescore-required.v1")
+    rescore_events = await published_payloads(
+        jetstream, "ocop.evaluation.evaluation.rescore-required.v1", at_least=1)
     assert rescore_events[0]["spread"] == pytest.approx(high_total - low_total)
     near, _ = choices_for(tra_sheet, 70)
     for subject in subjects:
@@ -238,18 +222,20 @@ async def test_a_provincial_round_through_to_the_ministry(evaluation, jetstream)
     decided = await http.post("/decisions", headers=OFFICIAL, json=decision)
     assert decided.status_code == 201, decided.text
 
-    recognised = await eventually(lambda: _when(
-        published(jetstream, "ocop.evaluation.product.recognized.v1"), 5), "5 recognitions")
+    recognised = await published_payloads(
+        jetstream, "ocop.evaluation.product.recognized.v1", at_least=5)
     stars = {r["product_name"]: (r["stars"], r["potential_five_stars"]) for r in recognised}
     assert stars == {"Chè Shan Tuyết": (4, True), "Mật ong bạc hà": (4, False),
                      "Miến dong": (3, False), "Trà hoa vàng": (4, False),
                      late.product_name: (4, False)}
     assert {r["decision_number"] for r in recognised} == {"2345/QĐ-UBND"}
     assert {r["authority"] for r in recognised} == {"UBND tỉnh 01"}
-    referred = await published(jetstream, "ocop.evaluation.product.referred-to-ministry.v1")
+    referred = await published_payloads(
+        jetstream, "ocop.evaluation.product.referred-to-ministry.v1", at_least=1)
     assert [r["product_name"] for r in referred] == ["Chè Shan Tuyết"]
     assert referred[0]["sample_shipment"]["tracking_number"] == "EV123456789VN"
-    completed = await published(jetstream, "ocop.evaluation.evaluation.completed.v1")
+    completed = await published_payloads(
+        jetstream, "ocop.evaluation.evaluation.completed.v1", at_least=6)
     assert len(completed) == 6 and all(c["round_id"] == round_id for c in completed)
     tea_completed = next(c for c in completed if c["product_name"] == "Chè Shan Tuyết")
     assert tea_completed["score"] == 92 and set(tea_completed["part_scores"]) == {"A", "B", "C"}
@@ -277,12 +263,12 @@ async def test_a_provincial_round_through_to_the_ministry(evaluation, jetstream)
         "level": "central", "number": "100/QĐ-BNNMT", "decided_on": "2026-12-20",
         "signer": "Thứ trưởng", "evaluation_ids": [national["id"]]})
     assert ministry.status_code == 201, ministry.text
-    five = await eventually(lambda: _when(
-        published(jetstream, "ocop.evaluation.product.recognized.v1"), 6), "5 stars")
+    five = await published_payloads(
+        jetstream, "ocop.evaluation.product.recognized.v1", at_least=6)
     assert five[-1]["stars"] == 5 and five[-1]["level"] == "central"
     assert five[-1]["authority"] == "Bộ Nông nghiệp và Môi trường"
-    national_done = await published(
-        jetstream, "ocop.evaluation.product.national-evaluation-completed.v1")
+    national_done = await published_payloads(
+        jetstream, "ocop.evaluation.product.national-evaluation-completed.v1", at_least=1)
     assert [(n["five_stars"], n["stars"]) for n in national_done] == [(True, 5)]
 
     # The producer sees its own results, not another's, and never the members' sheets.

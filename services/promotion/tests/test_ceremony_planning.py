@@ -35,16 +35,9 @@ def recognized(product_id: uuid.UUID, decision: str = "12/QĐ-UBND", *,
 
 
 async def deliver_twice(jetstream: str, event: Event) -> None:
-    """Publish `event`, then the very same envelope again under another Nats-Msg-Id, so that
-    JetStream's de-duplication lets it through and the consumer really sees it twice."""
+    """Publish `event`, then redeliver it (same CloudEvent id): the consumer sees it twice."""
     envelope = await publish_event(jetstream, event)
-    headers = envelope.to_headers() | {"Nats-Msg-Id": f"again-{envelope.id}"}
-    nc = await nats.connect(jetstream)
-    try:
-        await nc.jetstream().publish(event.subject(), event.model_dump_json().encode(),
-                                     headers=headers)
-    finally:
-        await nc.close()
+    await publish_event(jetstream, event, event_id=envelope.id)
 
 
 async def drained(jetstream: str) -> None:

@@ -15,7 +15,6 @@ from ocop_promotion.domain.connections import (
     Interests,
     OfferedProduct,
     check_interests,
-    fit_for_gifts,
     matches,
     matching,
 )
@@ -77,11 +76,9 @@ def test_matching_keeps_order_and_drops_repeats() -> None:
     assert matching(Interests(min_stars=4), [a, b, c, a]) == [a.product_id, c.product_id]
 
 
-def test_gift_sets_are_real_product_sets_and_need_three_stars() -> None:
+def test_gift_sets_are_real_product_sets() -> None:
     for code in GIFT_SETS:
         product_set(code)  # raises for an unknown code
-    assert fit_for_gifts(offered("I", "honey", 3))
-    assert not fit_for_gifts(offered("I", "fresh-produce", 5))
 
 
 def test_interests_are_checked_naming_the_entry() -> None:

@@ -3,11 +3,9 @@ valid 36 months; expiry reminders fire once each, across restarts and with two r
 sweeping at once; revocation and downgrade; the public lookup."""
 
 import asyncio
-import json
 import uuid
 from datetime import date, timedelta
 
-import nats
 import pytest
 from ocop_registry.adapters.tables import certificate_reminders, messaging
 from ocop_registry.bootstrap import MIGRATIONS, build_definition
@@ -19,6 +17,7 @@ from ocop_shared.contracts.evaluation import RecognitionWithdrawn
 from ocop_shared.testing.services import (
     auth_header,
     publish_event,
+    published_payloads,
     running,
     settings_for_test,
 )
@@ -116,13 +115,8 @@ async def test_recognition_issues_a_certificate_valid_36_months(url, jetstream) 
             ("expiring_90", UNTIL - timedelta(90)), ("expiring_30", UNTIL - timedelta(30)),
             ("expired", UNTIL)]
 
-        msg_nc = await nats.connect(jetstream)
-        try:
-            sub = await msg_nc.jetstream().pull_subscribe(
-                "ocop.registry.certificate.issued.v1", durable=None, stream="OCOP_REGISTRY")
-            found = [json.loads(m.data) for m in await sub.fetch(50, timeout=5)]
-        finally:
-            await msg_nc.close()
+        found = await published_payloads(jetstream, "ocop.registry.certificate.issued.v1",
+                                         at_least=1)
         assert cert["id"] in [f["certificate_id"] for f in found]
 
         # a re-evaluation (upgrade) supersedes the active certificate
@@ -207,13 +201,8 @@ async def test_reminders_fire_once_each_across_restarts(url, jetstream) -> None:
         assert unsent == 0
 
         # the relay published them: JetStream holds the expiry of this certificate
-        nc = await nats.connect(jetstream)
-        try:
-            sub = await nc.jetstream().pull_subscribe(
-                "ocop.registry.certificate.expired.v1", durable=None, stream="OCOP_REGISTRY")
-            got = [json.loads(m.data) for m in await sub.fetch(50, timeout=5)]
-        finally:
-            await nc.close()
+        got = await published_payloads(jetstream, "ocop.registry.certificate.expired.v1",
+                                       at_least=1)
         assert [g["certificate_id"] for g in got].count(cert["id"]) == 1
 
 

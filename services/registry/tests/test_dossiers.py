@@ -5,13 +5,17 @@ mandatory item is missing."""
 import hashlib
 import json
 
-import nats
 import pytest
 from ocop_registry.bootstrap import MIGRATIONS, build_definition
 from ocop_registry.settings import RegistryRules
 from ocop_registry.testing import complete_dossier
 from ocop_shared.auth import Role
-from ocop_shared.testing.services import auth_header, running, settings_for_test
+from ocop_shared.testing.services import (
+    auth_header,
+    published_payloads,
+    running,
+    settings_for_test,
+)
 
 HANOI = auth_header(Role.provincial_official, province_code="01")
 HCMC = auth_header(Role.provincial_official, province_code="79")
@@ -136,14 +140,8 @@ async def test_incomplete_dossier_is_refused_and_a_complete_one_submitted(
     submitted = await http.post(f"/products/{pid}/submit", headers=HANOI, json={"self_score": 70})
     assert submitted.status_code == 200, submitted.text
 
-    nc = await nats.connect(jetstream)
-    try:
-        sub = await nc.jetstream().pull_subscribe(
-            "ocop.registry.product.submitted-for-evaluation.v1", durable=None,
-            stream="OCOP_REGISTRY")
-        event = json.loads((await sub.fetch(1, timeout=10))[0].data)
-    finally:
-        await nc.close()
+    [event] = await published_payloads(
+        jetstream, "ocop.registry.product.submitted-for-evaluation.v1", at_least=1)
     assert event["product_id"] == pid
     assert event["dossier_items"] == sorted([
         "registration_form", "business_plan", "organisation_introduction",

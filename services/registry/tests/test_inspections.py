@@ -3,11 +3,8 @@ HTTP on real PostgreSQL and NATS: planning covers only the producer's certified 
 recording compliant or fix_by_deadline; invalid combinations refused naming the field; the
 InspectionRecorded event published once with its outcome; recording twice refused."""
 
-import asyncio
-import json
 from datetime import date
 
-import nats
 import pytest
 from ocop_registry.adapters.tables import messaging
 from ocop_registry.bootstrap import MIGRATIONS, build_definition
@@ -26,7 +23,12 @@ from ocop_registry.domain.inspections import (
 from ocop_registry.testing import submit_and_recognize
 from ocop_shared.auth import Role
 from ocop_shared.contracts.registry import InspectionRecorded
-from ocop_shared.testing.services import auth_header, running, settings_for_test
+from ocop_shared.testing.services import (
+    auth_header,
+    published_payloads,
+    running,
+    settings_for_test,
+)
 from sqlalchemy import select
 
 OFFICIAL = auth_header(Role.provincial_official, province_code="01")
@@ -237,25 +239,8 @@ async def test_record_compliant_then_recording_twice_is_refused(url, jetstream) 
         assert event["product_ids"] == [product["id"]] and event["province_code"] == "01"
         assert event["producer_id"] == producer["id"] and event["deadline"] is None
 
-        nc = await nats.connect(jetstream)
-        try:
-            sub = await nc.jetstream().pull_subscribe(
-                InspectionRecorded.subject(), durable=None, stream="OCOP_REGISTRY")
-            published = []
-            for _ in range(50):
-                try:
-                    published += [json.loads(m.data) for m in await sub.fetch(10, timeout=0.5)]
-                except nats.errors.TimeoutError:
-                    pass
-                if published:
-                    break
-            await asyncio.sleep(0.5)
-            try:
-                published += [json.loads(m.data) for m in await sub.fetch(10, timeout=0.5)]
-            except nats.errors.TimeoutError:
-                pass
-        finally:
-            await nc.close()
+        published = await published_payloads(jetstream, InspectionRecorded.subject(),
+                                             at_least=1)
         mine = [e for e in published if e["inspection_id"] == inspection["id"]]
         assert len(mine) == 1 and mine[0]["outcome"] == "compliant"
 

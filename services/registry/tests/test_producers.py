@@ -1,14 +1,17 @@
 """Producers over the registry's HTTP API on real PostgreSQL and NATS: registration rules,
 listing and search, updates and deactivation, and the events they publish."""
 
-import json
 
-import nats
 import pytest
 
 from ocop_registry.bootstrap import MIGRATIONS, build_definition
 from ocop_shared.auth import Role
-from ocop_shared.testing.services import auth_header, running, settings_for_test
+from ocop_shared.testing.services import (
+    auth_header,
+    running,
+    settings_for_test,
+    stream_messages,
+)
 
 HANOI = auth_header(Role.provincial_official, province_code="01")
 HCMC = auth_header(Role.provincial_official, province_code="79")
@@ -141,18 +144,9 @@ async def test_update_and_deactivate_publish_events_and_guard_the_record(
     assert (await http.get("/producers", headers=HANOI,
                            params={"active": "false"})).json()["total"] == 1
 
-    nc = await nats.connect(jetstream)
-    try:
-        sub = await nc.jetstream().pull_subscribe("ocop.registry.producer.>", durable=None,
-                                                  stream="OCOP_REGISTRY")
-        msgs = await sub.fetch(10, timeout=10)
-        while len(msgs) < 4:
-            msgs += await sub.fetch(10, timeout=10)
-    finally:
-        await nc.close()
     by_type = {}
-    for msg in msgs:
-        by_type.setdefault(msg.headers["ce-type"], []).append(json.loads(msg.data))
+    for msg in await stream_messages(jetstream, "ocop.registry.producer.>", at_least=4):
+        by_type.setdefault(msg.type, []).append(msg.payload)
     updated = by_type["ocop.registry.ProducerUpdated.v1"]
     assert [u["changed"] for u in updated] == [["commune_code", "phone"]]
     assert updated[0]["commune_code"] == "00008" and updated[0]["female_owned"] is True

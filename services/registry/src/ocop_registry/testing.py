@@ -6,9 +6,8 @@ import asyncio
 from datetime import date
 from typing import Any
 
-import nats
-from ocop_shared.contracts import Envelope
 from ocop_shared.contracts.evaluation import ProductRecognized
+from ocop_shared.testing.services import publish_event
 
 
 async def complete_dossier(http: Any, product_id: str, headers: dict[str, str],
@@ -50,14 +49,7 @@ async def submit_and_recognize(
         product_name=product["name"], province_code="01", stars=stars, level="province",
         authority="UBND thành phố Hà Nội", decision_number=number,
         decision_date=decision_date, score=75, rulebook="1489/2025")
-    nc = await nats.connect(http._transport.app.state.runtime.settings.nats_url)
-    try:
-        env = Envelope.new(source="/ocop/evaluation", type=event.event_type(),
-                           subject=str(product["id"]))
-        await nc.jetstream().publish(event.subject(), event.model_dump_json().encode(),
-                                     headers=env.to_headers())
-    finally:
-        await nc.close()
+    await publish_event(http._transport.app.state.runtime.settings.nats_url, event)
     for _ in range(100):
         current = (await http.get(f"/products/{product['id']}", headers=headers)).json()
         if current["status"] == "certified" and current["decision_number"] == number:

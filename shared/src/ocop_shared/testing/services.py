@@ -3,11 +3,12 @@ consumers, HTTP app), with an httpx client on its ASGI app and tokens for each r
 
 from __future__ import annotations
 
+import asyncio
+import json
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-
-import uuid
 
 import httpx
 import nats
@@ -86,3 +87,40 @@ async def publish_event(nats_url: str, event: Event, *, event_id: uuid.UUID | No
     finally:
         await nc.close()
     return envelope
+
+
+@dataclass(frozen=True)
+class StreamMessage:
+    type: str
+    """The CloudEvents type (ce-type header)."""
+    payload: dict
+
+
+async def stream_messages(nats_url: str, subject: str, *, at_least: int = 0,
+                          timeout: float = 10.0) -> list[StreamMessage]:
+    """Every message on `subject` (wildcards allowed) in its publisher's stream so far, read
+    with an ephemeral consumer; waits up to `timeout` for at least `at_least` of them (a relay
+    may not have published yet), then returns what is there, oldest first."""
+    stream = f"OCOP_{subject.split('.')[1].upper()}"
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    nc = await nats.connect(nats_url)
+    try:
+        sub = await nc.jetstream().pull_subscribe(subject, stream=stream)
+        found: list[StreamMessage] = []
+        while True:
+            try:
+                batch = await sub.fetch(100, timeout=0.5)
+            except nats.errors.TimeoutError:
+                if len(found) >= at_least or loop.time() > deadline:
+                    return found
+                continue
+            found += [StreamMessage((m.headers or {}).get("ce-type", ""), json.loads(m.data))
+                      for m in batch]
+    finally:
+        await nc.close()
+
+
+async def published_payloads(nats_url: str, subject: str, **wait: float) -> list[dict]:
+    """The payloads of `stream_messages` (`at_least`, `timeout` as there)."""
+    return [m.payload for m in await stream_messages(nats_url, subject, **wait)]

@@ -29,11 +29,6 @@ class EvaluationStatus(StrEnum):
 SCORING = frozenset({EvaluationStatus.IN_ROUND, EvaluationStatus.RESCORE_REQUIRED})
 """Members may submit sheets in these states."""
 
-RESULT_STANDS = frozenset({EvaluationStatus.SCORED, EvaluationStatus.PROPOSED,
-                           EvaluationStatus.NOT_RECOGNISED, EvaluationStatus.DECIDED})
-"""The council's result exists (a producer may see it)."""
-
-
 class RoundStatus(StrEnum):
     OPEN = "open"
     CLOSED = "closed"

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ocop_shared.auth import Principal, Role
+from pydantic_core import to_jsonable_python
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -28,16 +29,5 @@ async def record(
 ) -> None:
     await session.execute(insert(audit_log).values(
         actor=actor.subject, actor_role=str(actor.role), action=action, entity=entity,
-        entity_id=str(entity_id), rulebook=rulebook, details=_json(details),
+        entity_id=str(entity_id), rulebook=rulebook, details=to_jsonable_python(details),
     ))
-
-
-def _json(value: Any) -> Any:
-    """Details as JSON: ids, dates and decimals as text."""
-    if isinstance(value, dict):
-        return {str(k): _json(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [_json(v) for v in value]
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return str(value)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 from ocop_shared.contracts import Event
@@ -113,16 +113,6 @@ class Recipient:
         return self.kind is RecipientKind.PRODUCER or Channel.INBOX.value in self.channels
 
 
-@dataclass(frozen=True)
-class Facts:
-    """What the directory lookup needs from an event."""
-
-    producer_ids: tuple[uuid.UUID, ...] = ()
-    province_code: str | None = None
-    council_id: str | None = None
-    audiences: tuple[Audience, ...] = field(default=())
-
-
 def ceremony_products(event: Event) -> list[CeremonyProduct]:
     if isinstance(event, ProductAddedToCeremony | ProductRemovedFromCeremony):
         return [event.product]
@@ -135,13 +125,6 @@ def producer_ids(event: Event) -> tuple[uuid.UUID, ...]:
         return tuple(dict.fromkeys(p.producer_id for p in ceremony_products(event)))
     producer_id = getattr(event, "producer_id", None)
     return (producer_id,) if producer_id is not None else ()
-
-
-def facts_of(event: Event) -> Facts:
-    return Facts(producer_ids=producer_ids(event),
-                 province_code=getattr(event, "province_code", None),
-                 council_id=getattr(event, "council_id", None),
-                 audiences=RULES.get(type(event), ()))
 
 
 def province_of(event: Event, directory: Iterable[Recipient]) -> str | None:

@@ -85,11 +85,6 @@ def matching(interests: Interests, products: Iterable[OfferedProduct]) -> list[u
     return list(seen)
 
 
-def fit_for_gifts(product: OfferedProduct) -> bool:
-    """Whether the gift and local-specialty catalogue shows the product."""
-    return product.product_set in GIFT_SETS and product.stars >= GIFT_MIN_STARS
-
-
 def check_province_code(code: str, field: str = "province_code") -> None:
     """InvalidInput naming `field` unless `code` is one of the 34 provinces."""
     try:

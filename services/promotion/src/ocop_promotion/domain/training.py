@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import unicodedata
 import uuid
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 
 from ocop_shared.errors import Conflict, InvalidInput
@@ -67,10 +67,6 @@ def check_course(starts_on: date, ends_on: date, mode: CourseMode, venue: str | 
     if mode is CourseMode.IN_PERSON and not (venue or "").strip():
         raise InvalidInput("venue_required", "a course held in person needs a venue",
                            field="venue")
-
-
-def course_days(starts_on: date, ends_on: date) -> list[date]:
-    return [starts_on + timedelta(days=n) for n in range((ends_on - starts_on).days + 1)]
 
 
 def check_admitted(audience: CourseAudience, kind: ParticipantKind) -> None:
