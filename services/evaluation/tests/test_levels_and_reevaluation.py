@@ -29,6 +29,7 @@ from .test_provincial_round import eventually, evaluations_of
 
 HCM = auth_header(Role.provincial_official, province_code="79")
 HANOI = auth_header(Role.provincial_official, province_code="01")
+MINISTRY = auth_header(Role.ministry_official)
 TODAY = date(2026, 11, 28)
 SMALL = ("chair", "secretary", "member")
 
@@ -208,3 +209,42 @@ async def test_a_round_opening_while_submissions_arrive_takes_every_one(
     everything = await eventually(lambda: at_least(evaluations_of(http), 60), "60 evaluations")
     assert {(e["status"], e["round_id"]) for e in everything} == {
         ("in_round", opened.json()["id"])}
+
+
+async def test_a_central_score_below_90_leaves_the_product_at_4_stars(
+    evaluation, jetstream
+) -> None:
+    """The other way out of the central council: 85 points there, so the Ministry recognises
+    nothing and NationalEvaluationCompleted says the product keeps its 4 stars."""
+    http = evaluation.http
+    product = submitted("Mật ong rừng Tràm", "01", "00004")
+    await publish_event(jetstream, product)
+    await eventually(lambda: at_least(evaluations_of(http, province_code="01"), 1), "opened")
+    provincial = await create_council(http, HANOI, TEST_SECRET, roles=SMALL)
+    sheet = await honey_sheet(http, "1489/2025")
+    opened = await http.post(f"/councils/{provincial.id}/rounds", headers=HANOI,
+                             json={"name": "Đợt 1"})
+    [current] = await evaluations_of(http, round_id=opened.json()["id"])
+    await score_evaluation(http, provincial, current, sheet, 92)
+    await close(http, provincial, opened.json()["id"])
+    made = await http.post("/decisions", headers=HANOI, json={
+        "level": "province", "province_code": "01", "number": "20/QĐ-UBND",
+        "decided_on": "2026-11-28", "signer": "Chủ tịch", "evaluation_ids": [current["id"]],
+        "referrals": {current["id"]: {"sample_shipment": {"samples": 5,
+                                                          "shipped_on": "2026-11-28"}}}})
+    assert made.status_code == 201, made.text
+
+    central = await create_council(http, MINISTRY, TEST_SECRET, level="central",
+                                   province_code=None, roles=SMALL)
+    central_round = await http.post(f"/councils/{central.id}/rounds", headers=MINISTRY,
+                                    json={"name": "Trung ương"})
+    [national] = await evaluations_of(http, round_id=central_round.json()["id"])
+    assert await score_evaluation(http, central, national, sheet, 85) == "scored"
+    closed = await close(http, central, central_round.json()["id"])
+    assert closed["evaluations"] == {"not_recognised": 1}
+    [outcome] = await published_payloads(
+        jetstream, "ocop.evaluation.product.national-evaluation-completed.v1", at_least=1)
+    assert (outcome["five_stars"], outcome["stars"], outcome["score"]) == (False, 4, 85)
+    recognised = await published_payloads(
+        jetstream, "ocop.evaluation.product.recognized.v1", at_least=1)
+    assert [(r["level"], r["stars"]) for r in recognised] == [("province", 4)]

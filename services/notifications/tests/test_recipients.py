@@ -19,6 +19,7 @@ from ocop_shared.contracts.evaluation import (
     RescoreMember,
     RescoreRequired,
 )
+from ocop_shared.contracts.promotion import BoothAllocated
 from ocop_shared.contracts.registry import CertificateExpiringSoon, ProducerRegistered
 from ocop_shared.testing.services import (
     TEST_SECRET,
@@ -339,3 +340,16 @@ async def test_deactivating_a_subscription_fails_its_pending_deliveries(
                    == "ocop.notifications.NotificationFailed.v1"))).scalars().all()
     assert [(f["delivery_id"], f["error"]) for f in failed] == [
         (str(hook.id), "subscription deactivated")]
+
+
+async def test_a_booth_allocated_reaches_its_producer(notifications, jetstream) -> None:  # noqa: ANN001
+    producer_id = uuid.uuid4()
+    booth = BoothAllocated(
+        fair_id=uuid.uuid4(), fair_name="Hội chợ OCOP Hà Nội 2026",
+        application_id=uuid.uuid4(), product_id=uuid.uuid4(), producer_id=producer_id,
+        product_name="Trà sen Tây Hồ", stars=4, booth_number=7, starts_on=date(2026, 12, 10),
+        ends_on=date(2026, 12, 14), venue="Cung Văn hóa Hữu nghị")
+    env = await publish_event(jetstream, booth)
+    [row] = await wait_rows(notifications, env.id, 1)
+    assert (row.recipient_id, row.channel) == (f"producer:{producer_id}", "inbox")
+    assert "Hội chợ OCOP Hà Nội 2026" in row.body and "7" in row.body

@@ -127,6 +127,11 @@ async def test_recognition_issues_a_certificate_valid_36_months(url, jetstream) 
         assert by_number["99/QĐ-UBND"]["status"] == "active"
         assert by_number["99/QĐ-UBND"]["valid_until"] == "2030-06-01"
         assert again["stars"] == 5
+        # evaluation was told why each submission came: first, then an upgrade from 4 stars
+        submissions = await published_payloads(
+            jetstream, "ocop.registry.product.submitted-for-evaluation.v1", at_least=2)
+        assert [(e["reason"], e["current_stars"]) for e in submissions
+                if e["product_id"] == product["id"]] == [("first", None), ("upgrade", 4)]
 
         public = (await http.get(f"/public/products/{product['code']}")).json()
         assert public["valid_until"] == "2030-06-01" and public["certificate_status"] == "active"

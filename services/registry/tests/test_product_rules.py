@@ -10,6 +10,7 @@ from ocop_registry.domain.products import (
     check_distinct,
     check_editable,
     check_validity,
+    submission_reason,
 )
 
 EVERYTHING = {"name", "description", "product_set", "standards"}
@@ -45,3 +46,12 @@ def test_a_certificate_is_listed_once() -> None:
     check_distinct([("haccp", "A-1"), ("iso_22000", "A-1"), ("haccp", "A-2")])
     with pytest.raises(ValueError, match="haccp certificate A-1 is listed twice"):
         check_distinct([("haccp", "A-1"), ("vietgap", "V"), ("haccp", "A-1")])
+
+
+@pytest.mark.parametrize(("status", "reason"), [
+    (ProductStatus.DRAFT, "first"), (ProductStatus.NOT_RECOGNISED, "first"),
+    (ProductStatus.CERTIFIED, "upgrade"), (ProductStatus.EXPIRED, "renewal"),
+    (ProductStatus.REVOKED, "renewal"),
+])
+def test_a_submission_says_why_it_comes(status: ProductStatus, reason: str) -> None:
+    assert submission_reason(status) == reason
